@@ -1,0 +1,3 @@
+//! Numerical building blocks shared by the metrics (crate-private).
+
+pub(crate) mod special;

@@ -1,0 +1,1 @@
+//! Churn and retention: period rates, revenue retention, cohort tables, Kaplan-Meier survival.

@@ -1,0 +1,43 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One purchase: who bought, when, and for how much.
+///
+/// `customer` is any id type (a `u64`, a `String`, a UUID…); the builders only need it to be
+/// `Eq + Hash + Clone`. `at` is a naive (local) date-time: time buckets are cut on its calendar
+/// date, so convert zoned timestamps to the business's local time first. `amount` is money as
+/// [`Decimal`]; validation (for example, no negative amounts) happens where transactions are
+/// consumed, and names the customer and field that are wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Transaction<Id> {
+    /// The customer's id.
+    pub customer: Id,
+    /// When the purchase happened (local time).
+    pub at: NaiveDateTime,
+    /// The purchase's value.
+    pub amount: Decimal,
+}
+
+impl<Id> Transaction<Id> {
+    /// A transaction at a date or date-time (a date means midnight of that day).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use customer_metrics::Transaction;
+    /// use rust_decimal::Decimal;
+    ///
+    /// let day = NaiveDate::from_ymd_opt(1997, 1, 1).expect("valid date");
+    /// let t = Transaction::new("c1", day, Decimal::new(2933, 2));
+    /// assert_eq!(t.date(), day);
+    /// ```
+    pub fn new(customer: Id, at: impl Into<NaiveDateTime>, amount: Decimal) -> Self {
+        Transaction { customer, at: at.into(), amount }
+    }
+
+    /// The calendar date of the transaction.
+    #[must_use]
+    pub fn date(&self) -> NaiveDate {
+        self.at.date()
+    }
+}

@@ -1,0 +1,1 @@
+//! Survey metrics: Net Promoter Score, Customer Effort Score, CSAT.

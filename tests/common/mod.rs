@@ -1,0 +1,65 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use std::fmt::Debug;
+
+use customer_metrics::Metric;
+use proptest::test_runner::TestCaseError;
+
+/// Records `inputs` into a fresh metric. An input that is rejected must leave the metric
+/// unchanged (the "failed record is a no-op" law); it is then skipped.
+pub fn record_all<M>(inputs: &[M::Input]) -> Result<M, TestCaseError>
+where
+    M: Metric + Clone + PartialEq + Debug,
+    M::Input: Clone,
+{
+    let mut metric = M::default();
+    for input in inputs {
+        let before = metric.clone();
+        if metric.record(input.clone()).is_err() {
+            proptest::prop_assert_eq!(&metric, &before, "a rejected record changed the metric");
+        }
+    }
+    Ok(metric)
+}
+
+fn merged<M>(left: &M, right: &M) -> Result<M, TestCaseError>
+where
+    M: Metric + Clone + PartialEq + Debug,
+{
+    let mut out = left.clone();
+    out.merge(right).map_err(|e| TestCaseError::fail(format!("merge failed: {e}")))?;
+    Ok(out)
+}
+
+/// The one generic law checker for every [`Metric`]: with exact equality, `default()` is the
+/// identity of `merge`, `merge` is commutative and associative, and recording `a ++ b` equals
+/// recording `a` and `b` apart and merging.
+pub fn check_metric_laws<M>(a: &[M::Input], b: &[M::Input], c: &[M::Input]) -> Result<(), TestCaseError>
+where
+    M: Metric + Clone + PartialEq + Debug,
+    M::Input: Clone,
+{
+    let (ma, mb, mc) = (record_all::<M>(a)?, record_all::<M>(b)?, record_all::<M>(c)?);
+    let identity = M::default();
+    proptest::prop_assert_eq!(&merged(&identity, &ma)?, &ma, "default is not a left identity");
+    proptest::prop_assert_eq!(&merged(&ma, &identity)?, &ma, "default is not a right identity");
+    proptest::prop_assert_eq!(merged(&ma, &mb)?, merged(&mb, &ma)?, "merge is not commutative");
+    proptest::prop_assert_eq!(
+        merged(&merged(&ma, &mb)?, &mc)?,
+        merged(&ma, &merged(&mb, &mc)?)?,
+        "merge is not associative"
+    );
+    let whole: Vec<M::Input> = a.iter().chain(b).cloned().collect();
+    proptest::prop_assert_eq!(record_all::<M>(&whole)?, merged(&ma, &mb)?, "record(a ++ b) != record(a) + record(b)");
+    Ok(())
+}
+
+/// Compile-time check that a type is `Send + Sync`.
+pub fn assert_send_sync<T: Send + Sync>() {}
+
+/// Reads a file of `tests/data/`.
+pub fn data_file(name: &str) -> String {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
