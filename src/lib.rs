@@ -14,4 +14,7 @@ pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
-pub use summary::Transaction;
+pub use summary::{
+    CustomerRecord, CustomerSummary, HoldoutSummary, RecencyFrequencyCell, RecencyFrequencyMatrix, Rounding,
+    Summaries, SummaryBuilder, SummaryOptions, TrackingPeriod, Transaction,
+};

@@ -41,3 +41,30 @@ impl<Id> Transaction<Id> {
         self.at.date()
     }
 }
+
+impl<Id: std::fmt::Debug> Transaction<Id> {
+    /// A transaction whose amount arrives as `f64` (from a CSV or a dataframe).
+    ///
+    /// # Errors
+    /// [`Error::InvalidTransaction`](crate::Error::InvalidTransaction) naming the customer and
+    /// the `amount` field when the amount is NaN, infinite, or too large for a [`Decimal`].
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use customer_metrics::Transaction;
+    ///
+    /// let day = NaiveDate::from_ymd_opt(1997, 1, 1).expect("valid date");
+    /// assert!(Transaction::with_f64_amount(7, day, 12.5).is_ok());
+    /// assert!(Transaction::with_f64_amount(7, day, f64::NAN).is_err());
+    /// ```
+    pub fn with_f64_amount(customer: Id, at: impl Into<NaiveDateTime>, amount: f64) -> crate::Result<Self> {
+        match Decimal::try_from(amount) {
+            Ok(amount) => Ok(Transaction::new(customer, at, amount)),
+            _ => Err(crate::Error::InvalidTransaction {
+                customer: format!("{customer:?}"),
+                field: "amount",
+                reason: format!("{amount} is not a finite money amount"),
+            }),
+        }
+    }
+}
