@@ -183,7 +183,11 @@ impl CustomerState {
         CustomerState {
             first: bucket,
             first_spend: amount,
-            buckets: vec![bucket],
+            buckets: {
+                let mut buckets = Vec::with_capacity(4);
+                buckets.push(bucket);
+                buckets
+            },
             compacted: 1,
             calibration_spend: Decimal::ZERO,
             holdout_spend: Decimal::ZERO,
