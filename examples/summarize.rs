@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use customer_metrics::{RecencyFrequencyMatrix, SummaryBuilder, SummaryOptions, Transaction};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 const BUNDLED: &str = include_str!("../tests/data/cdnow_sample_transactions.txt");
 
@@ -159,7 +159,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             s.frequency(),
             s.recency(),
             s.age(),
-            s.monetary_value()
+            s.monetary_value().round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
         );
     }
     let repeat: u64 = summaries.tracking.iter().map(|p| p.calibration).sum();
