@@ -423,6 +423,7 @@ impl<Id: Eq + Hash + Clone + Debug + Ord> SummaryBuilder<Id> {
         let mut customers = Vec::with_capacity(ids.len());
         let mut holdout_only = Vec::new();
         let origin = self.customers.values().map(|s| s.first).min().map_or(0, |b| opts.bucket_start(b));
+        let mut buckets: Vec<i32> = Vec::new();
         let mut tracking: Vec<TrackingPeriod> = Vec::new();
         for id in ids {
             let Some(state) = self.customers.get(id) else { continue };
@@ -430,7 +431,8 @@ impl<Id: Eq + Hash + Clone + Debug + Ord> SummaryBuilder<Id> {
                 holdout_only.push(id.clone());
                 continue;
             }
-            let mut buckets = state.buckets.clone();
+            buckets.clear();
+            buckets.extend_from_slice(&state.buckets);
             buckets.sort_unstable();
             buckets.dedup();
             let split = buckets.partition_point(|&b| b <= cal_bucket);
