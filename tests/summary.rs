@@ -290,3 +290,24 @@ proptest! {
         prop_assert_eq!(ok, consistent);
     }
 }
+
+#[test]
+fn options_and_matrix_validate_when_deserialised() {
+    let opts = SummaryOptions::default().period_days(7.0).calibration_end(date(1997, 9, 30));
+    let json = serde_json::to_string(&opts).expect("serialise");
+    assert_eq!(serde_json::from_str::<SummaryOptions>(&json).expect("valid"), opts);
+    assert!(
+        serde_json::from_str::<SummaryOptions>(&json.replace("\"period_days\":7.0", "\"period_days\":-7.0"))
+            .is_err()
+    );
+    let base = [
+        CustomerSummary::new(1, 2.0, 3.0, Decimal::ONE).expect("valid"),
+        CustomerSummary::new(0, 0.0, 3.0, Decimal::ZERO).expect("valid"),
+    ];
+    let m = RecencyFrequencyMatrix::from_summaries(&base);
+    let json = serde_json::to_string(&m).expect("serialise");
+    assert_eq!(serde_json::from_str::<RecencyFrequencyMatrix>(&json).expect("valid"), m);
+    let unsorted =
+        r#"{"cells":[{"frequency":1,"recency":2,"customers":1},{"frequency":0,"recency":0,"customers":1}]}"#;
+    assert!(serde_json::from_str::<RecencyFrequencyMatrix>(unsorted).is_err());
+}

@@ -29,6 +29,7 @@ pub enum Rounding {
 /// Defaults: one-day buckets, one-day periods, fractional durations, no calibration split,
 /// observation end at the last transaction date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawSummaryOptions")]
 pub struct SummaryOptions {
     bucket_days: u32,
     bucket_origin: NaiveDate,
@@ -36,6 +37,33 @@ pub struct SummaryOptions {
     rounding: Rounding,
     calibration_end: Option<NaiveDate>,
     observation_end: Option<NaiveDate>,
+}
+
+/// The unchecked twin of [`SummaryOptions`] that deserialisation goes through.
+#[derive(Deserialize)]
+struct RawSummaryOptions {
+    bucket_days: u32,
+    bucket_origin: NaiveDate,
+    period_days: f64,
+    rounding: Rounding,
+    calibration_end: Option<NaiveDate>,
+    observation_end: Option<NaiveDate>,
+}
+
+impl TryFrom<RawSummaryOptions> for SummaryOptions {
+    type Error = Error;
+    fn try_from(raw: RawSummaryOptions) -> Result<Self> {
+        let options = SummaryOptions {
+            bucket_days: raw.bucket_days,
+            bucket_origin: raw.bucket_origin,
+            period_days: raw.period_days,
+            rounding: raw.rounding,
+            calibration_end: raw.calibration_end,
+            observation_end: raw.observation_end,
+        };
+        options.validate()?;
+        Ok(options)
+    }
 }
 
 impl Default for SummaryOptions {

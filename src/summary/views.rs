@@ -50,8 +50,32 @@ pub struct RecencyFrequencyCell {
 /// # Ok::<(), customer_metrics::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "RawRecencyFrequencyMatrix")]
 pub struct RecencyFrequencyMatrix {
     cells: Vec<RecencyFrequencyCell>,
+}
+
+#[derive(Deserialize)]
+struct RawRecencyFrequencyMatrix {
+    cells: Vec<RecencyFrequencyCell>,
+}
+
+impl TryFrom<RawRecencyFrequencyMatrix> for RecencyFrequencyMatrix {
+    type Error = Error;
+    fn try_from(raw: RawRecencyFrequencyMatrix) -> Result<Self> {
+        let sorted = raw.cells.windows(2).all(|w| match w {
+            [a, b] => (a.frequency, a.recency) < (b.frequency, b.recency),
+            _ => true,
+        });
+        if !sorted || raw.cells.iter().any(|c| c.customers == 0) {
+            return Err(Error::Mismatch {
+                what: String::from(
+                    "recency/frequency cells must be non-empty, distinct and sorted by (frequency, recency)",
+                ),
+            });
+        }
+        Ok(RecencyFrequencyMatrix { cells: raw.cells })
+    }
 }
 
 impl RecencyFrequencyMatrix {
