@@ -9,9 +9,15 @@ mod error;
 mod math;
 mod metric;
 pub mod retention;
+mod segmented;
 pub mod summary;
 pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
+pub use segmented::{Segmented, SegmentedReport};
 pub use summary::Transaction;
+pub use survey::{
+    CesAgreement, CesEffort, Csat, Interval, IntervalMethod, Nps, NpsComparison, NpsMethod, NpsReport,
+    Response, ScaleReport,
+};
