@@ -179,17 +179,21 @@ impl TryFrom<NpsReportRaw> for NpsReport {
     }
 }
 
-/// `(NPS, SE)` as fractions (not points) of shares `p`, `d` on `n` (effective) responses.
-fn trinomial(p: f64, d: f64, n: f64) -> (f64, f64) {
-    let nps = p - d;
-    (nps, ((p + d - nps * nps).max(0.0) / n).sqrt())
+/// `(NPS, SE)` as fractions (not points) of the promoter, passive and detractor shares `p`,
+/// `m`, `d` on `n` (effective) responses.
+///
+/// The variance p + d − (p − d)² is evaluated as m(p + d) + 4pd (equal when p + m + d = 1):
+/// a sum of non-negative products with no cancellation, so it stays accurate when nearly every
+/// response is in one group.
+fn trinomial(p: f64, m: f64, d: f64, n: f64) -> (f64, f64) {
+    (p - d, ((m * (p + d) + 4.0 * p * d).max(0.0) / n).sqrt())
 }
 
 impl NpsReport {
     fn new(responses: u64, groups: [u64; 3], total_weight: Decimal, n_eff: f64, shares: [f64; 3]) -> Self {
         let [promoters, passives, detractors] = groups;
         let [p, passive, d] = shares;
-        let (nps, se) = trinomial(p, d, n_eff);
+        let (nps, se) = trinomial(p, passive, d, n_eff);
         NpsReport {
             responses,
             promoters,
@@ -280,8 +284,9 @@ impl NpsReport {
                 let n = self.effective_responses;
                 let adjusted = n + 3.0;
                 let p = (self.promoter_share * n + 0.75) / adjusted;
+                let m = (self.passive_share * n + 1.5) / adjusted;
                 let d = (self.detractor_share * n + 0.75) / adjusted;
-                let (nps, se) = trinomial(p, d, adjusted);
+                let (nps, se) = trinomial(p, m, d, adjusted);
                 (100.0 * nps, 100.0 * se)
             }
         }

@@ -234,9 +234,20 @@ impl<const MIN: u8, const LEVELS: usize> ScaleCounts<MIN, LEVELS> {
     }
 
     /// Weight share of the scores in `lo..=hi`, in [0, 1] (NaN when empty).
+    ///
+    /// The weights in the range are added exactly first and divided once, so a range holding
+    /// every response has share exactly 1.
     pub(crate) fn share_in(&self, lo: u8, hi: u8) -> f64 {
-        let inside: f64 =
-            self.levels().filter(|(score, _, _)| (lo..=hi).contains(score)).map(|(_, _, w)| w).sum();
+        let inside = (MIN..=Self::MAX)
+            .zip(&self.weights)
+            .filter(|(score, _)| (lo..=hi).contains(score))
+            .try_fold(Decimal::ZERO, |acc, (_, w)| exact_add(acc, *w, "survey weight sum").ok());
+        // A partial sum of weights whose total was summed exactly cannot overflow; fall back to
+        // f64 all the same rather than assume it.
+        let inside = inside.map_or_else(
+            || self.levels().filter(|(score, _, _)| (lo..=hi).contains(score)).map(|(_, _, w)| w).sum(),
+            to_f64,
+        );
         (inside / to_f64(self.total_weight)).clamp(0.0, 1.0)
     }
 
