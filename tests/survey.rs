@@ -282,8 +282,14 @@ fn tampered_json_is_rejected() {
     tampered::<Nps>(&edit(&|v| v["sum_squared_weights"] = "100".into()));
     tampered::<Nps>(&edit(&|v| v["max"] = 9.into()));
     tampered::<Nps>(&edit(&|v| v["counts"].as_array_mut().unwrap().push(0.into())));
-    // An NPS state is not a CES 1..=7 state.
+    tampered::<Nps>(&edit(&|v| v["instrument"] = "csat".into()));
+    tampered::<Nps>(&edit(&|v| v["unexpected"] = 1.into()));
+    // An NPS state is not a CES 1..=7 state, and a CSAT state (same 1..=5 scale) is not a
+    // CES 1..=5 state.
     tampered::<CesAgreement>(&good.to_string());
+    let csat_state = serde_json::to_string(&Csat::default()).unwrap();
+    assert!(serde_json::from_str::<Csat>(&csat_state).is_ok());
+    tampered::<CesEffort>(&csat_state);
 
     tampered::<Response>(r#"{"score": 9.0, "weight": "-1"}"#);
     tampered::<Response>(r#"{"score": 9.0, "weight": "0"}"#);

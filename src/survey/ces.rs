@@ -4,7 +4,7 @@ use super::likert::scale_metric;
 
 scale_metric! {
     /// Customer Effort Score 2.0 on the 1..=7 agreement scale (Dixon, Toman & DeLisi 2013):
-    /// "[Company] made it easy for me to handle my issue", 1 = strongly disagree … 7 = strongly
+    /// "\[Company\] made it easy for me to handle my issue", 1 = strongly disagree … 7 = strongly
     /// agree. Higher is better; the favourable share is the share agreeing (5..=7).
     ///
     /// A distinct type from [`CesEffort`]: the two scales cannot be merged into each other.
@@ -19,7 +19,7 @@ scale_metric! {
     /// assert_eq!(report.mean(), 5.0);
     /// # Ok::<(), customer_metrics::Error>(())
     /// ```
-    CesAgreement, scale 1..=7, levels 7, favourable 5..=7
+    CesAgreement, tag "ces_agreement", scale 1..=7, levels 7, favourable 5..=7
 }
 
 scale_metric! {
@@ -35,5 +35,5 @@ scale_metric! {
     /// let mut effort = CesEffort::default();
     /// effort.merge(&CesAgreement::default()); // scales never mix
     /// ```
-    CesEffort, scale 1..=5, levels 5, favourable 1..=2
+    CesEffort, tag "ces_effort", scale 1..=5, levels 5, favourable 1..=2
 }

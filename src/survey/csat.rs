@@ -17,5 +17,5 @@ scale_metric! {
     /// assert!(ci.lower() < 0.6 && 0.6 < ci.upper());
     /// # Ok::<(), customer_metrics::Error>(())
     /// ```
-    Csat, scale 1..=5, levels 5, favourable 4..=5
+    Csat, tag "csat", scale 1..=5, levels 5, favourable 4..=5
 }

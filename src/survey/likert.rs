@@ -264,15 +264,16 @@ impl ScaleReport {
 macro_rules! scale_metric {
     (
         $(#[$doc:meta])*
-        $name:ident, scale $min:literal ..= $max:literal, levels $levels:literal,
+        $name:ident, tag $tag:literal, scale $min:literal ..= $max:literal, levels $levels:literal,
         favourable $fav_min:literal ..= $fav_max:literal
     ) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $name {
             counts: $crate::survey::scale::ScaleCounts<$min, $levels>,
         }
+
+        $crate::survey::scale::tagged_serde!($name, $tag);
 
         impl $name {
             /// The lowest score of the scale.

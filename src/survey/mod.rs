@@ -11,7 +11,7 @@
 //! # Net Promoter Score
 //!
 //! Reichheld (2003), "The One Number You Need to Grow", *Harvard Business Review* 81(12): "How
-//! likely is it that you would recommend [X] to a friend or colleague?" on 0..=10. Promoters
+//! likely is it that you would recommend \[X\] to a friend or colleague?" on 0..=10. Promoters
 //! answer 9-10, passives 7-8, detractors 0-6, and NPS = 100 · (p − d) ∈ [−100, 100] with p, d
 //! the shares of promoters and detractors. Scoring each respondent +1 / 0 / −1 makes NPS/100 the
 //! mean of a three-point variable with per-response variance p + d − (p − d)², hence
@@ -30,7 +30,7 @@
 //!
 //! Dixon, Freeman & Toman (2010), "Stop Trying to Delight Your Customers", *HBR* 88(7/8), asked
 //! for effort on 1..=5 (lower is better): [`CesEffort`]. CES 2.0 (Dixon, Toman & DeLisi 2013,
-//! *The Effortless Experience*) asks for agreement with "[Company] made it easy for me to handle
+//! *The Effortless Experience*) asks for agreement with "\[Company\] made it easy for me to handle
 //! my issue" on 1..=7 (higher is better), reported as the mean or the share agreeing (5..=7):
 //! [`CesAgreement`]. The scales are different types, so they can never be mixed or merged.
 //!

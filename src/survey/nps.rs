@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::interval::{Interval, IntervalMethod, critical_z};
-use super::scale::{Response, ScaleCounts};
+use super::scale::{Response, ScaleCounts, tagged_serde};
 use crate::error::check_range;
 use crate::math::special::{normal_cdf, normal_sf, two_sided_p};
 use crate::{Error, Metric, Result};
@@ -37,11 +37,12 @@ fn close(a: f64, b: f64) -> bool {
 /// assert!(ci.lower() < ci.estimate() && ci.estimate() < ci.upper());
 /// # Ok::<(), customer_metrics::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Nps {
     counts: ScaleCounts<0, 11>,
 }
+
+tagged_serde!(Nps, "nps");
 
 impl Nps {
     /// An empty accumulator (same as `default()`).

@@ -115,8 +115,7 @@ fn to_f64(x: Decimal) -> f64 {
 /// [`CesAgreement`](crate::CesAgreement) (`<1, 7>`), [`CesEffort`](crate::CesEffort) and
 /// [`Csat`](crate::Csat) (`<1, 5>`). It is exact: integer counts, and `Decimal` sums whose every
 /// addition is checked for overflow and rounding, so merges are associative and commutative.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ScaleCountsRaw", into = "ScaleCountsRaw")]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ScaleCounts<const MIN: u8, const LEVELS: usize> {
     counts: [u64; LEVELS],
     weights: [Decimal; LEVELS],
@@ -125,10 +124,13 @@ pub(crate) struct ScaleCounts<const MIN: u8, const LEVELS: usize> {
     sum_squared_weights: Decimal,
 }
 
-/// The serde form of [`ScaleCounts`], checked on the way in.
+/// The serde form of a survey metric: the instrument's name and its [`ScaleCounts`], checked
+/// on the way in. The name keeps instruments on the same scale apart (a CSAT state is not a
+/// CES 1..=5 state).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScaleCountsRaw {
+    instrument: String,
     min: u8,
     max: u8,
     counts: Vec<u64>,
@@ -273,27 +275,26 @@ impl<const MIN: u8, const LEVELS: usize> ScaleCounts<MIN, LEVELS> {
     }
 }
 
-impl<const MIN: u8, const LEVELS: usize> From<ScaleCounts<MIN, LEVELS>> for ScaleCountsRaw {
-    fn from(s: ScaleCounts<MIN, LEVELS>) -> Self {
+impl<const MIN: u8, const LEVELS: usize> ScaleCounts<MIN, LEVELS> {
+    /// The serde form, tagged with the instrument's name.
+    pub(crate) fn to_raw(&self, instrument: &str) -> ScaleCountsRaw {
         ScaleCountsRaw {
+            instrument: instrument.to_string(),
             min: MIN,
             max: ScaleCounts::<MIN, LEVELS>::MAX,
-            counts: s.counts.to_vec(),
-            weights: s.weights.to_vec(),
-            responses: s.responses,
-            total_weight: s.total_weight,
-            sum_squared_weights: s.sum_squared_weights,
+            counts: self.counts.to_vec(),
+            weights: self.weights.to_vec(),
+            responses: self.responses,
+            total_weight: self.total_weight,
+            sum_squared_weights: self.sum_squared_weights,
         }
     }
-}
 
-fn inconsistent(what: &str) -> Error {
-    Error::Mismatch { what: format!("survey state: {what}") }
-}
-
-impl<const MIN: u8, const LEVELS: usize> TryFrom<ScaleCountsRaw> for ScaleCounts<MIN, LEVELS> {
-    type Error = Error;
-    fn try_from(raw: ScaleCountsRaw) -> Result<Self> {
+    /// Checks the serde form of an `instrument` state.
+    pub(crate) fn from_raw(raw: ScaleCountsRaw, instrument: &str) -> Result<Self> {
+        if raw.instrument != instrument {
+            return Err(inconsistent(&format!("a {:?} state is not a {instrument:?} state", raw.instrument)));
+        }
         let max = ScaleCounts::<MIN, LEVELS>::MAX;
         if raw.min != MIN || raw.max != max {
             return Err(inconsistent(&format!("scale {}..={} is not {MIN}..={max}", raw.min, raw.max)));
@@ -336,6 +337,35 @@ impl<const MIN: u8, const LEVELS: usize> TryFrom<ScaleCountsRaw> for ScaleCounts
         }
         Ok(out)
     }
+}
+
+/// Implements serde for a survey metric `$name { counts }` through [`ScaleCountsRaw`], so that
+/// deserialising checks the instrument's name and the counts.
+macro_rules! tagged_serde {
+    ($name:ident, $tag:literal) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(&self.counts.to_raw($tag), serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let raw: $crate::survey::scale::ScaleCountsRaw =
+                    serde::Deserialize::deserialize(deserializer)?;
+                let counts = $crate::survey::scale::ScaleCounts::from_raw(raw, $tag)
+                    .map_err(serde::de::Error::custom)?;
+                Ok($name { counts })
+            }
+        }
+    };
+}
+pub(crate) use tagged_serde;
+
+fn inconsistent(what: &str) -> Error {
+    Error::Mismatch { what: format!("survey state: {what}") }
 }
 
 #[cfg(test)]
