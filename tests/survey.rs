@@ -204,6 +204,22 @@ fn segmented_nps_total_and_rest() {
     assert_eq!(seg.total().unwrap().responses(), 5);
 }
 
+/// A merge that overflows fails as a whole: no segment of the target changes.
+#[test]
+fn segmented_merge_is_all_or_nothing() {
+    let big = Response::weighted(10.0, Decimal::new(280_000_000_000_000, 0)).unwrap();
+    let mut left: Segmented<&str, Nps> = Segmented::default();
+    left.record(("a", 9.into())).unwrap();
+    left.record(("z", big)).unwrap();
+    let mut right: Segmented<&str, Nps> = Segmented::default();
+    right.record(("a", 0.into())).unwrap(); // merges fine on its own…
+    right.record(("z", big)).unwrap(); // …but this one overflows Σw²
+    let before = left.clone();
+    assert!(matches!(left.merge(&right), Err(Error::Overflow { .. })));
+    assert_eq!(left, before);
+    assert!(left.total().is_ok());
+}
+
 #[test]
 fn public_types_are_send_and_sync() {
     assert_send_sync::<Nps>();

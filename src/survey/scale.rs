@@ -54,7 +54,7 @@ impl Response {
         Response { score, weight: Decimal::ONE }
     }
 
-    /// A weighted response.
+    /// A weighted response. The weight is stored normalised (`2.50` becomes `2.5`).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] when `weight` is not positive, or has more than 14
@@ -411,5 +411,27 @@ mod tests {
         assert!(Response::weighted(1.0, Decimal::new(1, 20)).is_err());
         assert!(Response::weighted(1.0, Decimal::ZERO).is_err());
         assert!(Response::weighted(1.0, Decimal::NEGATIVE_ONE).is_err());
+    }
+
+    #[test]
+    fn overflow_of_squared_weights_is_an_error_and_a_no_op() {
+        // 2.8e14² = 7.84e28 fits under Decimal::MAX ≈ 7.92e28; two of them do not.
+        let big = Response::weighted(3.0, Decimal::new(280_000_000_000_000, 0)).unwrap();
+        let mut a = Five::default();
+        a.record(big).unwrap();
+        let before = a.clone();
+        assert!(matches!(a.record(big), Err(Error::Overflow { what: "sum of squared weights" })));
+        assert_eq!(a, before);
+        let b = before.clone();
+        assert!(matches!(a.merge(&b), Err(Error::Overflow { .. })));
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn raw_form_round_trips_and_checks_the_instrument() {
+        let mut a = Five::default();
+        a.record(Response::weighted(2.0, Decimal::new(15, 1)).unwrap()).unwrap();
+        assert_eq!(Five::from_raw(a.to_raw("csat"), "csat").unwrap(), a);
+        assert!(Five::from_raw(a.to_raw("csat"), "ces_effort").is_err());
     }
 }
