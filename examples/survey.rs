@@ -8,9 +8,10 @@
 //! other columns are ignored, lines starting with `#` are comments, and CRLF line ends work.
 //! Without a file, a bundled synthetic file of `examples/data/` is used (made by
 //! `examples/data/make_survey_data.py`). `--metric ces` is CES 2.0 on the 1..=7 agreement scale,
-//! `--metric ces5` CES 1.0 on the 1..=5 effort scale. Intervals are at 95%. For NPS, each segment
-//! is tested against the rest of the file (the other segments merged) with the adjusted-Wald
-//! two-sample z-test. A bad row is reported with its 1-based line number and the program fails.
+//! `--metric ces5` CES 1.0 on the 1..=5 effort scale. Intervals are at 95%. Each segment is
+//! tested against the rest of the file (the other segments merged): NPS with the adjusted-Wald
+//! two-sample z-test, CES and CSAT with a two-proportion z-test of the favourable share and a
+//! z-test of the mean. A bad row is reported with its 1-based line number and the program fails.
 
 use std::error::Error;
 use std::fmt::{Display, Write as _};
@@ -193,15 +194,38 @@ where
     let (line, overall) = scale_row(ALL, &total)?;
     let mut lines = vec![line];
     let mut segments = serde_json::Map::new();
+    let mut tests = serde_json::Map::new();
+    let mut test_lines = Vec::new();
     for (name, m) in by_segment.segments().iter().filter(|(name, _)| *name != ALL) {
-        if let Some(report) = m.value() {
-            let (line, value) = scale_row(name, &report)?;
-            lines.push(line);
-            segments.insert(name.clone(), value);
+        let Some(report) = m.value() else { continue };
+        let (line, value) = scale_row(name, &report)?;
+        lines.push(line);
+        segments.insert(name.clone(), value);
+        if let Some(rest) = by_segment.rest(name)?.value() {
+            let share = report.compare_favourable(&rest)?;
+            // The mean test is undefined when neither side varies and the means differ.
+            let mean = report.compare_means(&rest);
+            let mean_text = match &mean {
+                Ok(t) => format!("mean {:>+6.2}, z {:>6.3}, p {:.4}", t.difference(), t.z(), t.p_value()),
+                Err(e) => format!("mean: no test ({e})"),
+            };
+            test_lines.push(format!(
+                "{name:<10} vs rest: share {:>+6.1} points, z {:>6.3}, p {:.4} | {mean_text}",
+                100.0 * share.difference(),
+                share.z(),
+                share.p_value()
+            ));
+            let mean = mean.map_or_else(|e| json!({ "error": e.to_string() }), |t| json!(t));
+            tests.insert(name.clone(), json!({ "favourable_share": share, "mean": mean }));
         }
     }
     if as_json {
-        let out = json!({ "file": path, "metric": metric, "level": LEVEL, "overall": overall, "segments": segments });
+        let out = json!({
+            "file": path, "metric": metric, "level": LEVEL, "overall": overall, "segments": segments,
+            "tests": { "design": "each segment vs the rest (other segments merged)",
+                       "method": "two-sided z-tests: pooled two-proportion (favourable share), unpooled (mean)",
+                       "results": tests },
+        });
         return Ok(serde_json::to_string_pretty(&out)? + "\n");
     }
     let (lo, hi) = total.favourable_range();
@@ -219,7 +243,14 @@ where
         total.scale().1
     )?;
     lines.iter().try_for_each(|l| writeln!(text, "{l}"))?;
-    writeln!(text, "\n(No between-segment test is offered for this metric.)")?;
+    if !test_lines.is_empty() {
+        writeln!(
+            text,
+            "\nEach segment vs the rest of the file (two-sided z-tests: pooled two-proportion for the \
+             {lo}..={hi} share, unpooled for the mean):"
+        )?;
+        test_lines.iter().try_for_each(|l| writeln!(text, "{l}"))?;
+    }
     Ok(text)
 }
 

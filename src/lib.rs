@@ -18,6 +18,6 @@ pub use metric::Metric;
 pub use segmented::{Segmented, SegmentedReport};
 pub use summary::Transaction;
 pub use survey::{
-    CesAgreement, CesEffort, Csat, Interval, IntervalMethod, Nps, NpsComparison, NpsMethod, NpsReport,
-    Response, ScaleReport,
+    CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
+    ScaleReport, TestMethod,
 };

@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_send_sync, check_metric_laws};
 use customer_metrics::{
-    CesAgreement, CesEffort, Csat, Error, Interval, IntervalMethod, Metric, Nps, NpsComparison, NpsMethod,
+    CesAgreement, CesEffort, Comparison, Csat, Error, Interval, IntervalMethod, Metric, Nps, NpsMethod,
     NpsReport, Response, ScaleReport, Segmented, SegmentedReport,
 };
 use proptest::prelude::*;
@@ -225,7 +225,7 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<Nps>();
     assert_send_sync::<NpsReport>();
     assert_send_sync::<NpsMethod>();
-    assert_send_sync::<NpsComparison>();
+    assert_send_sync::<Comparison>();
     assert_send_sync::<CesAgreement>();
     assert_send_sync::<CesEffort>();
     assert_send_sync::<Csat>();
@@ -324,8 +324,8 @@ fn tampered_json_is_rejected() {
 
     tampered::<Interval>(r#"{"lower": 1.0, "estimate": 0.5, "upper": 2.0, "level": 0.95, "method": "Wald"}"#);
     tampered::<Interval>(r#"{"lower": 0.0, "estimate": 0.5, "upper": 2.0, "level": 1.0, "method": "Wald"}"#);
-    tampered::<NpsComparison>(
-        r#"{"difference": 1.0, "standard_error": 1.0, "z": 3.0, "p_value": 0.5, "method": "Wald"}"#,
+    tampered::<Comparison>(
+        r#"{"difference": 1.0, "standard_error": 1.0, "z": 3.0, "p_value": 0.5, "method": "NpsWald"}"#,
     );
     tampered::<Segmented<String, Nps>>(&format!(
         r#"{{"segments": {{"x": {}}}}}"#,
@@ -464,6 +464,25 @@ proptest! {
                 Ok(t) => prop_assert!((0.0..=1.0).contains(&t.p_value()) && t.z().is_finite()),
                 Err(e) => prop_assert!(ra.standard_error() == 0.0 && rb.standard_error() == 0.0, "{e}"),
             }
+        }
+    }
+
+    /// The CES/CSAT tests: p-values in [0, 1]; the share test is always defined, the mean test
+    /// fails only when neither sample varies and the means differ.
+    #[test]
+    fn scale_tests_in_range(a in responses(1, 5), b in responses(1, 5)) {
+        let (ra, rb) = (common::record_all::<Csat>(&a)?.value(), common::record_all::<Csat>(&b)?.value());
+        if let (Some(ra), Some(rb)) = (ra, rb) {
+            let t = ra.compare_favourable(&rb).unwrap();
+            prop_assert!((0.0..=1.0).contains(&t.p_value()) && t.z().is_finite());
+            match ra.compare_means(&rb) {
+                Ok(t) => prop_assert!((0.0..=1.0).contains(&t.p_value()) && t.z().is_finite()),
+                Err(e) => prop_assert!(
+                    ra.standard_deviation() == 0.0 && rb.standard_deviation() == 0.0 && ra.mean() != rb.mean(),
+                    "{e}"
+                ),
+            }
+            round_trip_floats(&t);
         }
     }
 

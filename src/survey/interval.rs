@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::check_level;
-use crate::math::special::z_for_level;
+use crate::math::special::{normal_cdf, normal_sf, two_sided_p, z_for_level};
 use crate::{Error, Result};
 
 /// How a confidence interval was computed.
@@ -125,6 +125,124 @@ impl Interval {
     #[must_use]
     pub fn width(&self) -> f64 {
         self.upper - self.lower
+    }
+}
+
+/// The test behind a [`Comparison`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum TestMethod {
+    /// Difference of two NPS with Wald standard errors.
+    NpsWald,
+    /// Difference of two adjusted NPS (NPS') with adjusted-Wald standard errors.
+    NpsAdjustedWald,
+    /// Difference of two shares with the pooled two-proportion standard error
+    /// `√(p̂(1 − p̂)(1/n₁ + 1/n₂))`, p̂ the pooled share (n = Kish's effective sizes).
+    TwoProportion,
+    /// Difference of two means with the unpooled standard error `√(s₁²/n₁ + s₂²/n₂)`
+    /// (a large-sample z-test, not Student's or Welch's t).
+    DifferenceOfMeans,
+}
+
+/// A two-sided z-test of the difference of two independent estimates: `self − other`.
+///
+/// `z = difference / standard_error` and `p = 2(1 − Φ(|z|))`. When the standard error is zero
+/// (neither sample varies) and the difference is zero, the test reports `z = 0`, `p = 1`; a
+/// non-zero difference with zero standard error is an error where the test is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ComparisonRaw")]
+pub struct Comparison {
+    difference: f64,
+    standard_error: f64,
+    z: f64,
+    p_value: f64,
+    method: TestMethod,
+}
+
+/// The unchecked serde twin of [`Comparison`].
+#[derive(Deserialize)]
+struct ComparisonRaw {
+    difference: f64,
+    standard_error: f64,
+    z: f64,
+    p_value: f64,
+    method: TestMethod,
+}
+
+impl TryFrom<ComparisonRaw> for Comparison {
+    type Error = Error;
+    fn try_from(r: ComparisonRaw) -> Result<Self> {
+        let test = Comparison::z_test(r.difference, r.standard_error, r.method)?;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        if !(close(test.z, r.z) && close(test.p_value, r.p_value)) {
+            return Err(Error::Mismatch {
+                what: "comparison: z or p-value disagree with the difference".into(),
+            });
+        }
+        Ok(Comparison { z: r.z, p_value: r.p_value, ..test })
+    }
+}
+
+impl Comparison {
+    /// The z-test of `difference` with standard error `standard_error` (see the type docs).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when the difference or standard error is not finite, the
+    /// standard error is negative, or it is zero while the difference is not.
+    pub(crate) fn z_test(difference: f64, standard_error: f64, method: TestMethod) -> Result<Self> {
+        let se = standard_error;
+        if !difference.is_finite() || !se.is_finite() || se < 0.0 || (se == 0.0 && difference != 0.0) {
+            return Err(Error::param(
+                "standard error of the difference",
+                se,
+                "positive (both samples have zero variance but different estimates; for NPS use the adjusted-Wald test)",
+            ));
+        }
+        let z = if se == 0.0 { 0.0 } else { difference / se };
+        Ok(Comparison { difference, standard_error: se, z, p_value: two_sided_p(z), method })
+    }
+
+    /// The difference of the estimates, `self − other` (NPS points, shares or scale units;
+    /// adjusted estimates under [`TestMethod::NpsAdjustedWald`]).
+    #[must_use]
+    pub fn difference(&self) -> f64 {
+        self.difference
+    }
+
+    /// Standard error of the difference (same units).
+    #[must_use]
+    pub fn standard_error(&self) -> f64 {
+        self.standard_error
+    }
+
+    /// The z statistic.
+    #[must_use]
+    pub fn z(&self) -> f64 {
+        self.z
+    }
+
+    /// The two-sided p-value `2(1 − Φ(|z|))`, in [0, 1].
+    #[must_use]
+    pub fn p_value(&self) -> f64 {
+        self.p_value
+    }
+
+    /// One-sided p-value `1 − Φ(z)` of the alternative "`self` is greater".
+    #[must_use]
+    pub fn p_value_greater(&self) -> f64 {
+        normal_sf(self.z)
+    }
+
+    /// One-sided p-value `Φ(z)` of the alternative "`self` is smaller".
+    #[must_use]
+    pub fn p_value_less(&self) -> f64 {
+        normal_cdf(self.z)
+    }
+
+    /// The test.
+    #[must_use]
+    pub fn method(&self) -> TestMethod {
+        self.method
     }
 }
 

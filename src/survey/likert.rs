@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::interval::{Interval, IntervalMethod, critical_z, wilson};
+use super::interval::{Comparison, Interval, IntervalMethod, TestMethod, critical_z, wilson};
 use super::scale::ScaleCounts;
 use crate::{Error, Result};
 
@@ -241,6 +241,53 @@ impl ScaleReport {
         wilson(self.favourable_share, self.effective_responses, level)
     }
 
+    /// Checks that `other` is a report of the same instrument (scale and favourable range).
+    fn same_instrument(&self, other: &ScaleReport) -> Result<()> {
+        if self.scale() == other.scale() && self.favourable_range() == other.favourable_range() {
+            Ok(())
+        } else {
+            Err(Error::Mismatch {
+                what: format!(
+                    "comparing a {:?} scale (favourable {:?}) with a {:?} scale (favourable {:?})",
+                    self.scale(),
+                    self.favourable_range(),
+                    other.scale(),
+                    other.favourable_range()
+                ),
+            })
+        }
+    }
+
+    /// Two-proportion z-test of the favourable shares, `self − other`, with the pooled standard
+    /// error `√(p̂(1 − p̂)(1/n₁ + 1/n₂))`, p̂ = (p₁n₁ + p₂n₂)/(n₁ + n₂), n = Kish's effective
+    /// sizes. When both samples are all favourable (or none is), z = 0 and p = 1.
+    ///
+    /// # Errors
+    /// [`Error::Mismatch`] when the reports are of different instruments.
+    pub fn compare_favourable(&self, other: &ScaleReport) -> Result<Comparison> {
+        self.same_instrument(other)?;
+        let (n1, n2) = (self.effective_responses, other.effective_responses);
+        let pooled = ((self.favourable_share * n1 + other.favourable_share * n2) / (n1 + n2)).clamp(0.0, 1.0);
+        let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+        // With a pooled share of 0 or 1 both shares are equal, so the difference is exactly 0.
+        let difference = if se == 0.0 { 0.0 } else { self.favourable_share - other.favourable_share };
+        Comparison::z_test(difference, se, TestMethod::TwoProportion)
+    }
+
+    /// Large-sample z-test of the means, `self − other`, with the unpooled standard error
+    /// `√(s₁²/n₁ + s₂²/n₂)` (n = Kish's effective sizes; z rather than Welch's t, so optimistic
+    /// below about 30 responses per sample).
+    ///
+    /// # Errors
+    /// [`Error::Mismatch`] when the reports are of different instruments;
+    /// [`Error::InvalidParameter`] when neither sample varies but the means differ (the
+    /// statistic would be ±∞).
+    pub fn compare_means(&self, other: &ScaleReport) -> Result<Comparison> {
+        self.same_instrument(other)?;
+        let se = self.mean_standard_error().hypot(other.mean_standard_error());
+        Comparison::z_test(self.mean - other.mean, se, TestMethod::DifferenceOfMeans)
+    }
+
     /// Normal-approximation interval of the mean, `mean ± z · sd / √n_eff`, clamped to the
     /// scale. It uses z, not Student's t, so it is somewhat narrow below about 30 responses,
     /// and has zero width when every response has the same score (including one response).
@@ -336,6 +383,54 @@ mod tests {
         assert!((r.standard_deviation() - 2.75f64.sqrt()).abs() < 1e-15);
         assert_eq!(r.favourable_share(), 0.5);
         assert!((r.mean_standard_error() - (2.75f64 / 4.0).sqrt()).abs() < 1e-15);
+    }
+
+    fn report<const MIN: u8, const LEVELS: usize>(scores: &[u8], favourable: (u8, u8)) -> ScaleReport {
+        let mut c = ScaleCounts::<MIN, LEVELS>::default();
+        for s in scores {
+            c.record(Response::from(*s)).unwrap();
+        }
+        ScaleReport::from_counts(&c, favourable).unwrap()
+    }
+
+    #[test]
+    fn two_proportion_test_by_hand() {
+        // 8/10 vs 4/10 satisfied: pooled p = 0.6, SE = √(0.24 · 0.2) = 0.219089,
+        // z = 0.4/0.219089 = 1.825742, two-sided p = 0.067889.
+        let a = report::<1, 5>(&[5, 5, 5, 5, 4, 4, 4, 4, 2, 1], (4, 5));
+        let b = report::<1, 5>(&[5, 5, 4, 4, 3, 3, 2, 2, 1, 1], (4, 5));
+        let t = a.compare_favourable(&b).unwrap();
+        assert!((t.difference() - 0.4).abs() < 1e-12);
+        assert!((t.standard_error() - 0.219089).abs() < 1e-6);
+        assert!((t.z() - 1.825742).abs() < 1e-6);
+        assert!((t.p_value() - 0.067889).abs() < 1e-6);
+        assert_eq!(t.method(), TestMethod::TwoProportion);
+    }
+
+    #[test]
+    fn mean_test_by_hand() {
+        // Means 3.5 (sd² 2.75, n 4) and 2 (sd² 1, n 2): SE = √(2.75/4 + 1/2) = 1.089725,
+        // z = 1.5/1.089725 = 1.376494, p = 0.168669.
+        let a = report::<1, 5>(&[1, 3, 5, 5], (4, 5));
+        let b = report::<1, 5>(&[1, 3], (4, 5));
+        let t = a.compare_means(&b).unwrap();
+        assert!((t.standard_error() - 1.089725).abs() < 1e-6);
+        assert!((t.z() - 1.376494).abs() < 1e-6);
+        assert!((t.p_value() - 0.168669).abs() < 1e-6);
+    }
+
+    #[test]
+    fn degenerate_and_mismatched_tests() {
+        let all5 = report::<1, 5>(&[5, 5], (4, 5));
+        let all4 = report::<1, 5>(&[4], (4, 5));
+        let t = all5.compare_favourable(&all4).unwrap();
+        assert_eq!((t.z(), t.p_value()), (0.0, 1.0));
+        assert!(matches!(all5.compare_means(&all4), Err(Error::InvalidParameter { .. })));
+        assert_eq!(all5.compare_means(&all5).unwrap().p_value(), 1.0);
+        let effort = report::<1, 5>(&[5, 5], (1, 2));
+        assert!(matches!(all5.compare_favourable(&effort), Err(Error::Mismatch { .. })));
+        let seven = report::<1, 7>(&[5, 5], (5, 7));
+        assert!(matches!(all5.compare_means(&seven), Err(Error::Mismatch { .. })));
     }
 
     #[test]

@@ -42,7 +42,10 @@
 //!
 //! CES and CSAT report a [`ScaleReport`]: distribution, mean with a normal-approximation
 //! interval (mean ± z·s/√n, documented on [`ScaleReport::mean_interval`]), and favourable share
-//! with a Wilson score interval.
+//! with a Wilson score interval. Two reports of the same instrument are compared with a
+//! two-proportion z-test of the favourable shares ([`ScaleReport::compare_favourable`]) or a
+//! large-sample z-test of the means ([`ScaleReport::compare_means`]); every test returns a
+//! [`Comparison`].
 //!
 //! # Weights and the effective sample size
 //!
@@ -85,7 +88,7 @@ pub(crate) mod scale;
 
 pub use ces::{CesAgreement, CesEffort};
 pub use csat::Csat;
-pub use interval::{Interval, IntervalMethod};
+pub use interval::{Comparison, Interval, IntervalMethod, TestMethod};
 pub use likert::ScaleReport;
-pub use nps::{Nps, NpsComparison, NpsMethod, NpsReport};
+pub use nps::{Nps, NpsMethod, NpsReport};
 pub use scale::Response;

@@ -3,10 +3,9 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::interval::{Interval, IntervalMethod, critical_z};
+use super::interval::{Comparison, Interval, IntervalMethod, TestMethod, critical_z};
 use super::scale::{Response, ScaleCounts, tagged_serde};
 use crate::error::check_range;
-use crate::math::special::{normal_cdf, normal_sf, two_sided_p};
 use crate::{Error, Metric, Result};
 
 /// Tolerance of the consistency checks run when a report is deserialised: derived fields
@@ -319,113 +318,22 @@ impl NpsReport {
     /// so the test is always defined. (Paired or panel samples need a covariance term: not
     /// covered.)
     ///
+    /// With [`NpsMethod::Wald`] both standard errors are zero when each sample has all its
+    /// responses in one group: equal scores then give `z = 0`, `p = 1`, and different scores
+    /// are an error.
+    ///
     /// # Errors
-    /// With [`NpsMethod::Wald`], [`Error::InvalidParameter`] (naming the method) when both
-    /// standard errors are zero — each sample has all responses in one group, so the Wald
-    /// statistic is 0/0 or ±∞; use the adjusted-Wald test instead.
-    pub fn compare(&self, other: &NpsReport, method: NpsMethod) -> Result<NpsComparison> {
+    /// [`Error::InvalidParameter`] (naming the standard error) when both standard errors are
+    /// zero and the scores differ — the Wald statistic would be ±∞; use
+    /// [`NpsMethod::AdjustedWald`].
+    pub fn compare(&self, other: &NpsReport, method: NpsMethod) -> Result<Comparison> {
         let (a, se_a) = self.estimate(method);
         let (b, se_b) = other.estimate(method);
-        let se = se_a.hypot(se_b);
-        if se.is_nan() || se <= 0.0 {
-            return Err(Error::param(
-                "method",
-                "Wald",
-                "AdjustedWald when both samples have zero variance (all responses in one group)",
-            ));
-        }
-        let difference = a - b;
-        let z = difference / se;
-        Ok(NpsComparison { difference, standard_error: se, z, p_value: two_sided_p(z), method })
-    }
-}
-
-/// The result of [`NpsReport::compare`]: a two-sided z-test of the difference of two NPS.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "NpsComparisonRaw")]
-pub struct NpsComparison {
-    difference: f64,
-    standard_error: f64,
-    z: f64,
-    p_value: f64,
-    method: NpsMethod,
-}
-
-/// The unchecked serde twin of [`NpsComparison`].
-#[derive(Deserialize)]
-struct NpsComparisonRaw {
-    difference: f64,
-    standard_error: f64,
-    z: f64,
-    p_value: f64,
-    method: NpsMethod,
-}
-
-impl TryFrom<NpsComparisonRaw> for NpsComparison {
-    type Error = Error;
-    fn try_from(r: NpsComparisonRaw) -> Result<Self> {
-        let consistent = r.difference.is_finite()
-            && r.standard_error > 0.0
-            && r.standard_error.is_finite()
-            && close(r.z, r.difference / r.standard_error)
-            && close(r.p_value, two_sided_p(r.z))
-            && (0.0..=1.0).contains(&r.p_value);
-        if !consistent {
-            return Err(Error::Mismatch {
-                what: "NPS comparison: z or p-value disagree with the difference".into(),
-            });
-        }
-        Ok(NpsComparison {
-            difference: r.difference,
-            standard_error: r.standard_error,
-            z: r.z,
-            p_value: r.p_value,
-            method: r.method,
-        })
-    }
-}
-
-impl NpsComparison {
-    /// `NPS₁ − NPS₂` in points (of the adjusted estimates under adjusted-Wald).
-    #[must_use]
-    pub fn difference(&self) -> f64 {
-        self.difference
-    }
-
-    /// Standard error of the difference, in points: `√(SE₁² + SE₂²)`.
-    #[must_use]
-    pub fn standard_error(&self) -> f64 {
-        self.standard_error
-    }
-
-    /// The z statistic.
-    #[must_use]
-    pub fn z(&self) -> f64 {
-        self.z
-    }
-
-    /// The two-sided p-value `2(1 − Φ(|z|))`, in [0, 1].
-    #[must_use]
-    pub fn p_value(&self) -> f64 {
-        self.p_value
-    }
-
-    /// One-sided p-value `1 − Φ(z)` of the alternative NPS₁ > NPS₂ (is `self` better?).
-    #[must_use]
-    pub fn p_value_greater(&self) -> f64 {
-        normal_sf(self.z)
-    }
-
-    /// One-sided p-value `Φ(z)` of the alternative NPS₁ < NPS₂ (is `self` worse?).
-    #[must_use]
-    pub fn p_value_less(&self) -> f64 {
-        normal_cdf(self.z)
-    }
-
-    /// The method of the estimates and standard errors.
-    #[must_use]
-    pub fn method(&self) -> NpsMethod {
-        self.method
+        let test = match method {
+            NpsMethod::Wald => TestMethod::NpsWald,
+            NpsMethod::AdjustedWald => TestMethod::NpsAdjustedWald,
+        };
+        Comparison::z_test(a - b, se_a.hypot(se_b), test)
     }
 }
 
@@ -465,8 +373,10 @@ mod tests {
         let (a, b) = (nps(&[10, 9]), nps(&[0, 3]));
         assert!(matches!(
             a.compare(&b, NpsMethod::Wald),
-            Err(Error::InvalidParameter { name: "method", .. })
+            Err(Error::InvalidParameter { name: "standard error of the difference", .. })
         ));
+        let agree = a.compare(&nps(&[9]), NpsMethod::Wald).unwrap();
+        assert_eq!((agree.difference(), agree.z(), agree.p_value()), (0.0, 0.0, 1.0));
         let t = a.compare(&b, NpsMethod::AdjustedWald).unwrap();
         assert!(t.z() > 0.0 && (0.0..=1.0).contains(&t.p_value()));
         let same = a.compare(&a, NpsMethod::AdjustedWald).unwrap();
