@@ -51,11 +51,7 @@ where
         "merge is not associative"
     );
     let whole: Vec<M::Input> = a.iter().chain(b).cloned().collect();
-    proptest::prop_assert_eq!(
-        record_all::<M>(&whole)?,
-        merged(&ma, &mb)?,
-        "record(a ++ b) != record(a) + record(b)"
-    );
+    proptest::prop_assert_eq!(record_all::<M>(&whole)?, merged(&ma, &mb)?, "record(a ++ b) != record(a) + record(b)");
     Ok(())
 }
 
