@@ -99,12 +99,18 @@ mod error;
 mod math;
 mod metric;
 pub mod retention;
+mod segmented;
 pub mod summary;
 pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
+pub use segmented::{Segmented, SegmentedReport};
 pub use summary::{
     CustomerRecord, CustomerSummary, HoldoutSummary, RecencyFrequencyCell, RecencyFrequencyMatrix, Rounding,
     Summaries, SummaryBuilder, SummaryOptions, TrackingPeriod, Transaction,
+};
+pub use survey::{
+    CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
+    ScaleReport, TestMethod,
 };

@@ -29,8 +29,8 @@ use crate::Result;
 /// south.record(9.into())?;
 /// north.merge(&south)?;
 /// let report = north.value().expect("five responses");
-/// assert_eq!(report.responses, 5);
-/// assert!((report.score - 40.0).abs() < 1e-12); // (3 promoters - 1 detractor) / 5
+/// assert_eq!(report.responses(), 5);
+/// assert!((report.score() - 40.0).abs() < 1e-12); // (3 promoters - 1 detractor) / 5
 /// # Ok::<(), customer_metrics::Error>(())
 /// ```
 pub trait Metric: Default {
