@@ -127,7 +127,13 @@ impl Error {
 }
 
 /// Checks that `value` is finite and in `[min, max]`, naming it in the error.
-pub(crate) fn check_range(name: &'static str, value: f64, min: f64, max: f64, expected: &'static str) -> Result<f64> {
+pub(crate) fn check_range(
+    name: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    expected: &'static str,
+) -> Result<f64> {
     if value.is_finite() && value >= min && value <= max {
         Ok(value)
     } else {
