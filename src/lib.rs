@@ -15,7 +15,7 @@ pub mod survey;
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use retention::{
-    ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerStatus, KaplanMeier, LifeTable,
+    ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerStatus, KaplanMeier, LifeTable, LifeTableRow,
     MedianSurvival, Period, PeriodCounts, RevenueMovements, SurvivalInterval, SurvivalPoint, Tenure,
     annual_churn_from_monthly, expected_future_periods, expected_lifetime, monthly_churn_from_annual,
     rescale_churn, rescale_retention,

@@ -273,7 +273,8 @@ impl CohortRow {
 
 /// A cohort retention table (see [`CohortBuilder`]). Deserialising checks that every row is
 /// consistent (sizes `>= 1`, offset 0 equal to the size, active counts at most the size,
-/// retention equal to active/size, cohorts in increasing order).
+/// retention equal to active/size within 1e-12, cohorts in increasing order); the shares are
+/// then recomputed exactly from the counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CohortTableRaw")]
 pub struct CohortTable {
@@ -305,11 +306,21 @@ impl TryFrom<CohortTableRaw> for CohortTable {
             if row.active.iter().flatten().any(|&a| a > row.size) {
                 return bad("an active count exceeds the cohort size");
             }
-            if CohortRow::from_counts(row.start, row.size, row.active.clone()) != *row {
+            let exact = CohortRow::from_counts(row.start, row.size, row.active.clone());
+            let agree = exact.retention.len() == row.retention.len()
+                && exact.retention.iter().zip(&row.retention).all(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
+                    (None, None) => true,
+                    _ => false,
+                });
+            if !agree {
                 return bad("retention must equal active / size");
             }
         }
-        Ok(CohortTable { period: raw.period, observation_end: raw.observation_end, cohorts: raw.cohorts })
+        // Recomputed shares: exact, whatever the float parser did.
+        let cohorts =
+            raw.cohorts.into_iter().map(|r| CohortRow::from_counts(r.start, r.size, r.active)).collect();
+        Ok(CohortTable { period: raw.period, observation_end: raw.observation_end, cohorts })
     }
 }
 
