@@ -6,10 +6,10 @@ mod common;
 use chrono::NaiveDate;
 use common::{assert_send_sync, check_metric_laws, data_file};
 use customer_metrics::{
-    ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerStatus, Error, KaplanMeier, LifeTable,
-    LifeTableRow, MedianSurvival, Metric, Period, PeriodCounts, RevenueMovements, SurvivalInterval,
-    SurvivalPoint, Tenure, Transaction, annual_churn_from_monthly, expected_future_periods,
-    expected_lifetime, rescale_churn, rescale_retention,
+    ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, Error, KaplanMeier,
+    LifeTable, LifeTableRow, MedianSurvival, Metric, Period, PeriodCounts, RevenueMovements,
+    RevenueRetention, SurvivalInterval, SurvivalPoint, Tenure, Transaction, annual_churn_from_monthly,
+    expected_future_periods, expected_lifetime, rescale_churn, rescale_retention,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -245,6 +245,8 @@ fn public_types_are_send_sync() {
     assert_send_sync::<CustomerStatus>();
     assert_send_sync::<ChurnRates>();
     assert_send_sync::<RevenueMovements>();
+    assert_send_sync::<RevenueRetention>();
+    assert_send_sync::<CustomerRevenue>();
     assert_send_sync::<Period>();
     assert_send_sync::<CohortBuilder<String>>();
     assert_send_sync::<CohortTable>();
@@ -301,6 +303,38 @@ fn serde_round_trips_and_rejects_tampering() {
     );
     round_trip(&km.median_survival(0.95).unwrap());
     round_trip(&km.confidence_band(0.9).unwrap());
+    assert!(serde_json::from_str::<SurvivalInterval>(r#"{"lower":0.6,"upper":0.5}"#).is_err());
+    assert!(serde_json::from_str::<SurvivalInterval>(r#"{"lower":-0.1,"upper":0.5}"#).is_err());
+    assert!(
+        serde_json::from_str::<MedianSurvival>(r#"{"level":0.95,"median":5.0,"lower":6.0,"upper":null}"#)
+            .is_err()
+    );
+    assert!(
+        serde_json::from_str::<MedianSurvival>(r#"{"level":0.95,"median":null,"lower":4.0,"upper":2.0}"#)
+            .is_err()
+    );
+    assert!(
+        serde_json::from_str::<MedianSurvival>(r#"{"level":1.5,"median":null,"lower":null,"upper":null}"#)
+            .is_err()
+    );
+    assert!(
+        serde_json::from_str::<ChurnRates>(r#"{"churn":0.1,"retention":0.8,"average_base_churn":0.1}"#)
+            .is_err()
+    );
+    let rates = r#"{"churn":0.1,"retention":0.9,"average_base_churn":0.1}"#;
+    assert_eq!(serde_json::from_str::<ChurnRates>(rates).unwrap().retention, 0.9);
+    let mut revenue = RevenueRetention::default();
+    round_trip(&revenue);
+    revenue.record(CustomerRevenue::new(Decimal::from(10), Decimal::from(12)).unwrap()).unwrap();
+    round_trip(&revenue);
+    round_trip(&CustomerRevenue::new(Decimal::from(10), Decimal::ZERO).unwrap());
+    assert!(serde_json::from_str::<CustomerRevenue>(r#"{"start":"0","end":"1"}"#).is_err());
+    assert!(
+        serde_json::from_str::<RevenueRetention>(
+            r#"{"starting":"1","churned":"2","contraction":"0","expansion":"0"}"#
+        )
+        .is_err()
+    );
     round_trip(&PeriodCounts::new(10, 2, 3).unwrap());
     assert!(serde_json::from_str::<PeriodCounts>(r#"{"start":1,"lost":2,"new":0}"#).is_err());
     round_trip(&PeriodCounts::new(10, 2, 3).unwrap().value().unwrap());
@@ -352,6 +386,11 @@ fn arb_status() -> impl Strategy<Value = CustomerStatus> {
     prop_oneof![Just(CustomerStatus::Retained), Just(CustomerStatus::Lost), Just(CustomerStatus::New)]
 }
 
+fn arb_revenue() -> impl Strategy<Value = CustomerRevenue> {
+    (1i64..1_000_000, prop_oneof![Just(0i64), 0i64..2_000_000])
+        .prop_map(|(start, end)| CustomerRevenue::new(Decimal::new(start, 2), Decimal::new(end, 2)).unwrap())
+}
+
 fn arb_transaction() -> impl Strategy<Value = Transaction<u8>> {
     (0u8..12, 0u32..400, -50i64..500).prop_map(|(c, day, amount)| {
         Transaction::new(c, date(2023, 1, 1) + chrono::Days::new(u64::from(day)), Decimal::new(amount, 2))
@@ -369,6 +408,18 @@ proptest! {
     #[test]
     fn period_counts_laws(a in prop::collection::vec(arb_status(), 0..30), b in prop::collection::vec(arb_status(), 0..30), c in prop::collection::vec(arb_status(), 0..30)) {
         check_metric_laws::<PeriodCounts>(&a, &b, &c)?;
+    }
+
+    #[test]
+    fn revenue_retention_laws(a in prop::collection::vec(arb_revenue(), 0..20), b in prop::collection::vec(arb_revenue(), 0..20), c in prop::collection::vec(arb_revenue(), 0..20)) {
+        check_metric_laws::<RevenueRetention>(&a, &b, &c)?;
+        let mut all = RevenueRetention::default();
+        all.record_all(a.iter().chain(&b).chain(&c).copied()).unwrap();
+        if let Some(m) = all.value() {
+            let grr = m.gross_revenue_retention().unwrap();
+            prop_assert!(grr >= Decimal::ZERO && grr <= Decimal::ONE);
+            prop_assert!(m.net_revenue_retention().unwrap() >= grr);
+        }
     }
 
     #[test]

@@ -58,8 +58,11 @@ impl TryFrom<PeriodCountsRaw> for PeriodCounts {
     }
 }
 
-/// Churn and retention rates of a period (the output of [`PeriodCounts`]).
+/// Churn and retention rates of a period (the output of [`PeriodCounts`]). Deserialising
+/// checks that churn is in [0, 1], retention is `1 − churn` (within 1e-12) and average-base
+/// churn is finite and `>= 0`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ChurnRatesRaw")]
 pub struct ChurnRates {
     /// Logo churn `c = L / N_start`.
     pub churn: f64,
@@ -67,6 +70,35 @@ pub struct ChurnRates {
     pub retention: f64,
     /// Average-base churn `L / ((N_start + N_end) / 2)`.
     pub average_base_churn: f64,
+}
+
+#[derive(Deserialize)]
+struct ChurnRatesRaw {
+    churn: f64,
+    retention: f64,
+    average_base_churn: f64,
+}
+
+impl TryFrom<ChurnRatesRaw> for ChurnRates {
+    type Error = Error;
+    fn try_from(raw: ChurnRatesRaw) -> Result<Self> {
+        check_probability("churn", raw.churn)?;
+        if !raw.retention.is_finite() || (raw.churn + raw.retention - 1.0).abs() > 1e-12 {
+            return Err(Error::param("retention", raw.retention, "1 − churn"));
+        }
+        crate::error::check_range(
+            "average_base_churn",
+            raw.average_base_churn,
+            0.0,
+            f64::MAX,
+            "a finite rate >= 0",
+        )?;
+        Ok(ChurnRates {
+            churn: raw.churn,
+            retention: raw.retention,
+            average_base_churn: raw.average_base_churn,
+        })
+    }
 }
 
 impl PeriodCounts {
@@ -324,6 +356,147 @@ impl RevenueMovements {
     }
 }
 
+/// One starting-cohort customer's recurring revenue at the start and at the end of a period:
+/// the input of [`RevenueRetention`]. `start > 0` (only customers paying at the start belong
+/// to the starting cohort; leave new customers out) and `end >= 0` (0 means churned).
+/// Deserialising runs the same checks as [`CustomerRevenue::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "CustomerRevenueRaw")]
+pub struct CustomerRevenue {
+    start: Decimal,
+    end: Decimal,
+}
+
+#[derive(Deserialize)]
+struct CustomerRevenueRaw {
+    start: Decimal,
+    end: Decimal,
+}
+
+impl TryFrom<CustomerRevenueRaw> for CustomerRevenue {
+    type Error = Error;
+    fn try_from(raw: CustomerRevenueRaw) -> Result<Self> {
+        CustomerRevenue::new(raw.start, raw.end)
+    }
+}
+
+impl CustomerRevenue {
+    /// A customer's revenue at the start and end of the period.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `start` when it is not `> 0`, or `end` when negative.
+    pub fn new(start: Decimal, end: Decimal) -> Result<Self> {
+        if start <= Decimal::ZERO {
+            return Err(Error::param("start", start, "revenue > 0 (a member of the starting cohort)"));
+        }
+        if end < Decimal::ZERO {
+            return Err(Error::param("end", end, "revenue >= 0 (0 when the customer churned)"));
+        }
+        Ok(CustomerRevenue { start, end })
+    }
+
+    /// Revenue at the start.
+    #[must_use]
+    pub fn start(&self) -> Decimal {
+        self.start
+    }
+
+    /// Revenue at the end (0 when churned).
+    #[must_use]
+    pub fn end(&self) -> Decimal {
+        self.end
+    }
+}
+
+/// A mergeable revenue-retention accumulator over the starting cohort's customers.
+///
+/// Each [`CustomerRevenue`] adds its start to the starting revenue and classifies the change:
+/// `end = 0` → churned (`start`), `0 < end < start` → contraction (`start − end`),
+/// `end > start` → expansion (`end − start`). Sums are exact [`Decimal`] additions (checked:
+/// [`Error::Overflow`]), so shards merge exactly. [`Metric::value`] is the
+/// [`RevenueMovements`], `None` while nothing was recorded.
+///
+/// ```
+/// use customer_metrics::{CustomerRevenue, Metric, RevenueRetention};
+/// use rust_decimal::Decimal;
+///
+/// let d = Decimal::from;
+/// let mut r = RevenueRetention::default();
+/// r.record(CustomerRevenue::new(d(100), d(0))?)?;   // churned 100
+/// r.record(CustomerRevenue::new(d(200), d(150))?)?; // contraction 50
+/// r.record(CustomerRevenue::new(d(300), d(400))?)?; // expansion 100
+/// let m = r.value().expect("three customers");
+/// // GRR = (600 − 100 − 50)/600 = 0.75; NRR = (600 − 150 + 100)/600 = 0.91666…
+/// assert_eq!(m.gross_revenue_retention()?, Decimal::new(75, 2));
+/// assert_eq!(m.net_revenue_retention()?.round_dp(4), Decimal::new(9167, 4));
+/// # Ok::<(), customer_metrics::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RevenueMovementsRaw")]
+pub struct RevenueRetention {
+    starting: Decimal,
+    churned: Decimal,
+    contraction: Decimal,
+    expansion: Decimal,
+}
+
+impl TryFrom<RevenueMovementsRaw> for RevenueRetention {
+    type Error = Error;
+    fn try_from(raw: RevenueMovementsRaw) -> Result<Self> {
+        if raw.starting.is_zero() && (raw.churned, raw.contraction, raw.expansion) == Default::default() {
+            return Ok(RevenueRetention::default());
+        }
+        let m = RevenueMovements::new(raw.starting, raw.churned, raw.contraction, raw.expansion)?;
+        Ok(RevenueRetention {
+            starting: m.starting,
+            churned: m.churned,
+            contraction: m.contraction,
+            expansion: m.expansion,
+        })
+    }
+}
+
+impl RevenueRetention {
+    /// Field-wise checked sum.
+    fn checked_add(&self, other: &Self) -> Result<Self> {
+        let add = |a: Decimal, b: Decimal, what| a.checked_add(b).ok_or(Error::overflow(what));
+        Ok(RevenueRetention {
+            starting: add(self.starting, other.starting, "starting revenue")?,
+            churned: add(self.churned, other.churned, "churned revenue")?,
+            contraction: add(self.contraction, other.contraction, "contraction revenue")?,
+            expansion: add(self.expansion, other.expansion, "expansion revenue")?,
+        })
+    }
+}
+
+impl Metric for RevenueRetention {
+    type Input = CustomerRevenue;
+    type Output = RevenueMovements;
+
+    fn record(&mut self, customer: CustomerRevenue) -> Result<()> {
+        let (start, end) = (customer.start, customer.end);
+        let mut one = RevenueRetention { starting: start, ..RevenueRetention::default() };
+        if end.is_zero() {
+            one.churned = start;
+        } else if end < start {
+            one.contraction = start - end;
+        } else {
+            one.expansion = end - start;
+        }
+        *self = self.checked_add(&one)?;
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &Self) -> Result<()> {
+        *self = self.checked_add(other)?;
+        Ok(())
+    }
+
+    fn value(&self) -> Option<RevenueMovements> {
+        RevenueMovements::new(self.starting, self.churned, self.contraction, self.expansion).ok()
+    }
+}
+
 /// Checks that `value` is a probability in `[0, 1]`, naming it.
 fn check_probability(name: &'static str, value: f64) -> Result<f64> {
     crate::error::check_range(name, value, 0.0, 1.0, "a probability in [0, 1]")
@@ -483,6 +656,36 @@ mod tests {
             RevenueMovements::new(Decimal::MAX, d(0), d(0), Decimal::MAX).unwrap().net_revenue_retention(),
             Err(Error::Overflow { .. })
         ));
+    }
+
+    #[test]
+    fn revenue_accumulator_by_hand() {
+        let d = Decimal::from;
+        let mut r = RevenueRetention::default();
+        assert_eq!(r.value(), None);
+        // Start 50 → 50 (flat), 30 → 0 (churned), 20 → 25 (expansion 5): 100 start.
+        r.record_all([
+            CustomerRevenue::new(d(50), d(50)).unwrap(),
+            CustomerRevenue::new(d(30), d(0)).unwrap(),
+            CustomerRevenue::new(d(20), d(25)).unwrap(),
+        ])
+        .unwrap();
+        let m = r.value().unwrap();
+        assert_eq!(m, RevenueMovements::new(d(100), d(30), d(0), d(5)).unwrap());
+        assert_eq!(m.net_revenue_retention().unwrap(), Decimal::new(75, 2));
+        assert!(matches!(
+            CustomerRevenue::new(d(0), d(1)),
+            Err(Error::InvalidParameter { name: "start", .. })
+        ));
+        assert!(matches!(
+            CustomerRevenue::new(d(1), d(-1)),
+            Err(Error::InvalidParameter { name: "end", .. })
+        ));
+        let mut big = RevenueRetention::default();
+        big.record(CustomerRevenue::new(Decimal::MAX, Decimal::MAX).unwrap()).unwrap();
+        let before = big;
+        assert!(matches!(big.merge(&before), Err(Error::Overflow { .. })));
+        assert_eq!(big, before);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - retention `r = 1 − c`;
 //! - average-base churn `L / ((N_start + N_end) / 2)`, with `N_end = N_start − L + new`.
 //!
-//! Revenue ([`RevenueMovements`], exact [`Decimal`](rust_decimal::Decimal)): from the starting
+//! Revenue ([`RevenueMovements`], or the mergeable [`RevenueRetention`] over per-customer
+//! start/end revenue; exact [`Decimal`](rust_decimal::Decimal)): from the starting
 //! cohort's revenue `R`, the revenue of customers who left (churned), downgrades (contraction)
 //! and upgrades (expansion): gross revenue churn `(churned + contraction)/R`, gross revenue
 //! retention `GRR = (R − churned − contraction)/R <= 1`, net revenue retention
@@ -80,8 +81,9 @@ mod cohort;
 mod survival;
 
 pub use churn::{
-    ChurnRates, CustomerStatus, PeriodCounts, RevenueMovements, annual_churn_from_monthly,
-    expected_future_periods, expected_lifetime, monthly_churn_from_annual, rescale_churn, rescale_retention,
+    ChurnRates, CustomerRevenue, CustomerStatus, PeriodCounts, RevenueMovements, RevenueRetention,
+    annual_churn_from_monthly, expected_future_periods, expected_lifetime, monthly_churn_from_annual,
+    rescale_churn, rescale_retention,
 };
 pub use cohort::{CohortBuilder, CohortRow, CohortTable, Period};
 pub use survival::{

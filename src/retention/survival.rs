@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::check_level;
+use crate::error::{check_level, check_range};
 use crate::math::special::z_for_level;
 use crate::{Error, Metric, Result};
 
@@ -239,7 +239,9 @@ impl SurvivalPoint {
 }
 
 /// A pointwise confidence interval for `S(t)` (exponential Greenwood, "log-log").
+/// Deserialising checks `0 <= lower <= upper <= 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SurvivalIntervalRaw")]
 pub struct SurvivalInterval {
     /// Lower bound, in `[0, 1]`.
     pub lower: f64,
@@ -250,8 +252,10 @@ pub struct SurvivalInterval {
 /// The median survival time with its confidence interval, lifelines' conventions.
 ///
 /// `None` means "not reached" (lifelines reports `inf`): the curve (or the confidence band)
-/// never falls to 0.5 within the data.
+/// never falls to 0.5 within the data. Deserialising checks that the level is in (0, 1), the
+/// times are finite and `>= 0`, and `lower <= median <= upper` (with `None` as +∞).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MedianSurvivalRaw")]
 pub struct MedianSurvival {
     /// Confidence level of the interval.
     pub level: f64,
@@ -261,6 +265,48 @@ pub struct MedianSurvival {
     pub lower: Option<f64>,
     /// First time the upper confidence band falls to 0.5 or below.
     pub upper: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct SurvivalIntervalRaw {
+    lower: f64,
+    upper: f64,
+}
+
+impl TryFrom<SurvivalIntervalRaw> for SurvivalInterval {
+    type Error = Error;
+    fn try_from(raw: SurvivalIntervalRaw) -> Result<Self> {
+        let lower = check_range("lower", raw.lower, 0.0, 1.0, "a probability in [0, 1]")?;
+        let upper = check_range("upper", raw.upper, lower, 1.0, "a probability in [lower, 1]")?;
+        Ok(SurvivalInterval { lower, upper })
+    }
+}
+
+#[derive(Deserialize)]
+struct MedianSurvivalRaw {
+    level: f64,
+    median: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+}
+
+impl TryFrom<MedianSurvivalRaw> for MedianSurvival {
+    type Error = Error;
+    fn try_from(raw: MedianSurvivalRaw) -> Result<Self> {
+        let level = check_level(raw.level)?;
+        let as_time = |name, t: Option<f64>| match t {
+            Some(t) => check_range(name, t, 0.0, f64::MAX, "a finite time >= 0 (null when not reached)"),
+            None => Ok(f64::INFINITY),
+        };
+        let (lower, median, upper) =
+            (as_time("lower", raw.lower)?, as_time("median", raw.median)?, as_time("upper", raw.upper)?);
+        if !(lower <= median && median <= upper) {
+            return Err(Error::Mismatch {
+                what: "median survival: lower <= median <= upper must hold".into(),
+            });
+        }
+        Ok(MedianSurvival { level, median: raw.median, lower: raw.lower, upper: raw.upper })
+    }
 }
 
 /// A fitted Kaplan-Meier curve (see the [module docs](crate::retention) for the formulas).
