@@ -450,8 +450,16 @@ proptest! {
     }
 
     #[test]
-    fn survival_curve_properties(tenures in prop::collection::vec(arb_tenure(), 1..60), level in 0.01..0.999f64) {
-        let km = KaplanMeier::fit(tenures).unwrap();
+    fn survival_curve_properties(
+        tenures in prop::collection::vec((arb_tenure(), 0.05..5.0f64), 1..60),
+        level in 0.01..0.999f64,
+        weighted in any::<bool>(),
+    ) {
+        let km = if weighted {
+            KaplanMeier::fit_weighted(tenures).unwrap()
+        } else {
+            KaplanMeier::fit(tenures.into_iter().map(|(t, _)| t)).unwrap()
+        };
         let band = km.confidence_band(level).unwrap();
         let mut previous = 1.0;
         for (p, b) in km.points().iter().zip(&band) {

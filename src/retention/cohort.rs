@@ -176,9 +176,15 @@ impl<Id: Eq + Hash + Clone> CohortBuilder<Id> {
     /// customers whose first transaction is after it.
     ///
     /// # Errors
+    /// [`Error::InvalidParameter`] naming `length` for `Period::Days` with length 0;
     /// [`Error::NotEnoughData`] when no customer is active on or before the observation end;
     /// [`Error::Overflow`] when a period falls outside chrono's date range.
     pub fn table(&self, period: Period, observation_end: Option<NaiveDate>) -> Result<CohortTable> {
+        // The variant's fields are public, so re-check what `Period::days` checks.
+        let period = match period {
+            Period::Days { length, origin } => Period::days(length, origin)?,
+            Period::CalendarMonth => Period::CalendarMonth,
+        };
         let end = observation_end.or_else(|| self.last_date()).ok_or(Error::NotEnoughData {
             what: "cohort table (transactions)",
             needed: 1,
@@ -190,6 +196,7 @@ impl<Id: Eq + Hash + Clone> CohortBuilder<Id> {
             let mut periods = days.range(..=end).map(|&d| period.index(d));
             let Some(first) = periods.next() else { continue };
             let entry = cohorts.entry(first).or_default();
+            // Bounded by the number of customers in the map (a usize), so it cannot overflow.
             entry.0 += 1;
             let offsets: BTreeSet<u64> =
                 std::iter::once(first).chain(periods).filter_map(|p| u64::try_from(p - first).ok()).collect();

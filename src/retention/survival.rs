@@ -122,12 +122,7 @@ impl TryFrom<Vec<LifeTableRow>> for LifeTable {
         let mut rows = BTreeMap::new();
         let mut previous = f64::NEG_INFINITY;
         for row in raw {
-            let time = Tenure::new(row.time, true)?.duration;
-            if time <= previous {
-                return Err(Error::Mismatch {
-                    what: format!("life table times must increase strictly ({time} after {previous})"),
-                });
-            }
+            let time = next_time(row.time, previous)?;
             if row.events == 0 && row.censored == 0 {
                 return Err(Error::Mismatch {
                     what: format!("life table row at time {time} has no tenures"),
@@ -384,7 +379,8 @@ impl KaplanMeier {
     /// Whole-number weights give exactly lifelines' curve, variance and intervals. With
     /// fractional weights `S(t)` still matches lifelines, but lifelines 0.30 truncates the
     /// at-risk count to an integer in its Greenwood term; this crate does not (it uses
-    /// `d/(n(n−d))` with the weighted `n`), so variances and intervals then differ. As lifelines
+    /// `d/(n(n−d))` with the weighted `n`), so variances and intervals then differ (lifelines'
+    /// `event_table` also truncates its `censored` column; here it is the weighted sum). As lifelines
     /// warns, the naive Greenwood variance is biased for propensity-score weights.
     ///
     /// # Errors
@@ -413,12 +409,7 @@ impl KaplanMeier {
         }
         let mut previous = f64::NEG_INFINITY;
         for &(time, events, censored) in &rows {
-            Tenure::new(time, true)?;
-            if time <= previous {
-                return Err(Error::Mismatch {
-                    what: format!("survival times must increase strictly ({time} after {previous})"),
-                });
-            }
+            next_time(time, previous)?;
             for (name, count) in [("events", events), ("censored", censored)] {
                 if !(count.is_finite() && count >= 0.0) {
                     return Err(Error::param(name, count, "a finite count >= 0"));
@@ -486,8 +477,8 @@ impl KaplanMeier {
     }
 
     /// `S(t)`, the right-continuous step function (the value after any drop at `t`, like
-    /// lifelines' `predict`). `S(t) = 1` for `t < 0`; beyond the last time it stays at the
-    /// last value.
+    /// lifelines' `predict`). `S(t) = 1` for `t < 0` (lifelines returns NaN there); beyond the
+    /// last time it stays at the last value.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] when `t` is NaN.
@@ -554,6 +545,17 @@ impl KaplanMeier {
             upper: first_time_at_or_below(times().zip(band.iter().map(|b| b.upper)), 0.5),
         })
     }
+}
+
+/// Checks a table time: finite, `>= 0` (named `duration`) and above the previous one.
+fn next_time(time: f64, previous: f64) -> Result<f64> {
+    let time = Tenure::new(time, true)?.duration;
+    if time <= previous {
+        return Err(Error::Mismatch {
+            what: format!("survival times must increase strictly ({time} after {previous})"),
+        });
+    }
+    Ok(time)
 }
 
 /// lifelines' `qth_survival_time`: `None` when the last value is above `q`, else the first
