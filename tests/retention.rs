@@ -301,6 +301,10 @@ fn serde_round_trips_and_rejects_tampering() {
         )
         .is_err()
     );
+    assert!(serde_json::from_str::<LifeTableRow>(r#"{"time":-1.0,"events":1,"censored":0}"#).is_err());
+    let point =
+        r#"{"time":1.0,"at_risk":3.0,"events":1.0,"censored":0.0,"survival":1.5,"greenwood_sum":0.0}"#;
+    assert!(serde_json::from_str::<SurvivalPoint>(point).is_err());
     round_trip(&km.median_survival(0.95).unwrap());
     round_trip(&km.confidence_band(0.9).unwrap());
     assert!(serde_json::from_str::<SurvivalInterval>(r#"{"lower":0.6,"upper":0.5}"#).is_err());
@@ -356,7 +360,12 @@ fn serde_round_trips_and_rejects_tampering() {
     assert!(serde_json::from_str::<CohortBuilder<u64>>(r#"{"7":[]}"#).is_err());
     let cohorts = builder.value().unwrap();
     let json = round_trip(&cohorts);
-    for (from, to) in [("\"size\":1", "\"size\":2"), ("[1.0,0.0", "[1.0,0.5"), ("[1,0", "[1,1")] {
+    for (from, to) in [
+        ("\"size\":1", "\"size\":2"),
+        ("[1.0,0.0", "[1.0,0.5"),
+        ("[1,0", "[1,1"),
+        ("\"start\":\"2024-03-01\"", "\"start\":\"2023-12-01\""),
+    ] {
         let tampered = json.replacen(from, to, 1);
         assert_ne!(tampered, json, "{from} not in {json}");
         assert!(serde_json::from_str::<CohortTable>(&tampered).is_err(), "{tampered}");

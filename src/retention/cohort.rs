@@ -257,7 +257,12 @@ impl<Id: Eq + Hash + Clone> Metric for CohortBuilder<Id> {
 }
 
 /// One cohort's row: customers whose first transaction falls in the same period.
+///
+/// Deserialising checks `size >= 1`, offset 0 equal to the size, active counts at most the
+/// size, and retention equal to active/size within 1e-12 (the shares are then recomputed
+/// exactly from the counts).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CohortRowRaw")]
 pub struct CohortRow {
     /// The first day of the cohort's period (its label).
     pub start: NaiveDate,
@@ -278,10 +283,8 @@ impl CohortRow {
     }
 }
 
-/// A cohort retention table (see [`CohortBuilder`]). Deserialising checks that every row is
-/// consistent (sizes `>= 1`, offset 0 equal to the size, active counts at most the size,
-/// retention equal to active/size within 1e-12, cohorts in increasing order); the shares are
-/// then recomputed exactly from the counts.
+/// A cohort retention table (see [`CohortBuilder`]). Deserialising checks every row (see
+/// [`CohortRow`]) and that the cohorts are in increasing order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CohortTableRaw")]
 pub struct CohortTable {
@@ -300,34 +303,48 @@ struct CohortTableRaw {
 impl TryFrom<CohortTableRaw> for CohortTable {
     type Error = Error;
     fn try_from(raw: CohortTableRaw) -> Result<Self> {
-        let mut previous: Option<NaiveDate> = None;
-        for row in &raw.cohorts {
-            let bad = |what: &str| Err(Error::Mismatch { what: format!("cohort {}: {what}", row.start) });
-            if previous.is_some_and(|p| p >= row.start) {
-                return bad("cohorts must be in increasing order");
-            }
-            previous = Some(row.start);
-            if row.size == 0 || row.active.first() != Some(&Some(row.size)) {
-                return bad("size must be >= 1 and equal to the active count at offset 0");
-            }
-            if row.active.iter().flatten().any(|&a| a > row.size) {
-                return bad("an active count exceeds the cohort size");
-            }
-            let exact = CohortRow::from_counts(row.start, row.size, row.active.clone());
-            let agree = exact.retention.len() == row.retention.len()
-                && exact.retention.iter().zip(&row.retention).all(|(a, b)| match (a, b) {
-                    (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
-                    (None, None) => true,
-                    _ => false,
-                });
-            if !agree {
-                return bad("retention must equal active / size");
-            }
+        // Each row was validated (and its shares recomputed) by `CohortRow`'s own `try_from`.
+        let mut starts = raw.cohorts.iter().map(|r| r.start);
+        let next = raw.cohorts.iter().skip(1).map(|r| r.start);
+        if let Some((_, later)) = starts.by_ref().zip(next).find(|(a, b)| a >= b) {
+            return Err(Error::Mismatch {
+                what: format!("cohort {later}: cohorts must be in increasing order"),
+            });
+        }
+        Ok(CohortTable { period: raw.period, observation_end: raw.observation_end, cohorts: raw.cohorts })
+    }
+}
+
+#[derive(Deserialize)]
+struct CohortRowRaw {
+    start: NaiveDate,
+    size: u64,
+    active: Vec<Option<u64>>,
+    retention: Vec<Option<f64>>,
+}
+
+impl TryFrom<CohortRowRaw> for CohortRow {
+    type Error = Error;
+    fn try_from(raw: CohortRowRaw) -> Result<Self> {
+        let bad = |what: &str| Err(Error::Mismatch { what: format!("cohort {}: {what}", raw.start) });
+        if raw.size == 0 || raw.active.first() != Some(&Some(raw.size)) {
+            return bad("size must be >= 1 and equal to the active count at offset 0");
+        }
+        if raw.active.iter().flatten().any(|&a| a > raw.size) {
+            return bad("an active count exceeds the cohort size");
         }
         // Recomputed shares: exact, whatever the float parser did.
-        let cohorts =
-            raw.cohorts.into_iter().map(|r| CohortRow::from_counts(r.start, r.size, r.active)).collect();
-        Ok(CohortTable { period: raw.period, observation_end: raw.observation_end, cohorts })
+        let row = CohortRow::from_counts(raw.start, raw.size, raw.active);
+        let agree = row.retention.len() == raw.retention.len()
+            && row.retention.iter().zip(&raw.retention).all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
+                (None, None) => true,
+                _ => false,
+            });
+        if !agree {
+            return bad("retention must equal active / size (and be null where active is null)");
+        }
+        Ok(row)
     }
 }
 

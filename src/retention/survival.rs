@@ -105,8 +105,10 @@ pub struct LifeTable {
     rows: BTreeMap<u64, (u64, u64)>,
 }
 
-/// One row of a [`LifeTable`]: churn events and censorings at one time.
+/// One row of a [`LifeTable`]: churn events and censorings at one time. Deserialising checks
+/// that the time is finite and `>= 0`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "LifeTableRowRaw")]
 pub struct LifeTableRow {
     /// The time (finite, `>= 0`).
     pub time: f64,
@@ -208,7 +210,11 @@ impl Metric for LifeTable {
 /// One step of a Kaplan-Meier curve, at a distinct time of the data (or at time 0).
 ///
 /// Counts are `f64` because tenures may carry weights; unweighted they are whole numbers.
+/// Deserialising checks that the time is finite and `>= 0`, counts and `greenwood_sum` are
+/// finite and `>= 0`, and `survival` is in [0, 1] (a [`KaplanMeier`] then checks that the
+/// points agree with each other).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SurvivalPointRaw")]
 pub struct SurvivalPoint {
     /// The time `t_i`.
     pub time: f64,
@@ -223,6 +229,46 @@ pub struct SurvivalPoint {
     /// Greenwood's sum `Σ_{t_j <= t_i} d_j / (n_j (n_j − d_j))`, the variance of `ln S(t_i)`
     /// (terms with `n_j = d_j` count 0, as in lifelines).
     pub greenwood_sum: f64,
+}
+
+#[derive(Deserialize)]
+struct LifeTableRowRaw {
+    time: f64,
+    events: u64,
+    censored: u64,
+}
+
+impl TryFrom<LifeTableRowRaw> for LifeTableRow {
+    type Error = Error;
+    fn try_from(raw: LifeTableRowRaw) -> Result<Self> {
+        let time = Tenure::new(raw.time, true)?.duration;
+        Ok(LifeTableRow { time, events: raw.events, censored: raw.censored })
+    }
+}
+
+#[derive(Deserialize)]
+struct SurvivalPointRaw {
+    time: f64,
+    at_risk: f64,
+    events: f64,
+    censored: f64,
+    survival: f64,
+    greenwood_sum: f64,
+}
+
+impl TryFrom<SurvivalPointRaw> for SurvivalPoint {
+    type Error = Error;
+    fn try_from(raw: SurvivalPointRaw) -> Result<Self> {
+        let count = |name, value| check_range(name, value, 0.0, f64::MAX, "a finite number >= 0");
+        Ok(SurvivalPoint {
+            time: Tenure::new(raw.time, true)?.duration,
+            at_risk: count("at_risk", raw.at_risk)?,
+            events: count("events", raw.events)?,
+            censored: count("censored", raw.censored)?,
+            survival: check_range("survival", raw.survival, 0.0, 1.0, "a probability in [0, 1]")?,
+            greenwood_sum: count("greenwood_sum", raw.greenwood_sum)?,
+        })
+    }
 }
 
 impl SurvivalPoint {
