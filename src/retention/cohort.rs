@@ -304,9 +304,8 @@ impl TryFrom<CohortTableRaw> for CohortTable {
     type Error = Error;
     fn try_from(raw: CohortTableRaw) -> Result<Self> {
         // Each row was validated (and its shares recomputed) by `CohortRow`'s own `try_from`.
-        let mut starts = raw.cohorts.iter().map(|r| r.start);
-        let next = raw.cohorts.iter().skip(1).map(|r| r.start);
-        if let Some((_, later)) = starts.by_ref().zip(next).find(|(a, b)| a >= b) {
+        let starts = raw.cohorts.iter().map(|r| r.start);
+        if let Some((_, later)) = starts.clone().zip(starts.skip(1)).find(|(a, b)| a >= b) {
             return Err(Error::Mismatch {
                 what: format!("cohort {later}: cohorts must be in increasing order"),
             });
