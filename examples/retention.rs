@@ -16,6 +16,8 @@
 //! program exits with status 1.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -141,30 +143,34 @@ fn survival(file: &str, text: &str) -> Result<SurvivalReport, String> {
     Ok(SurvivalReport { kind: "survival", file: file.to_string(), segments })
 }
 
-fn print_survival(report: &SurvivalReport) {
+fn render_survival(report: &SurvivalReport, out: &mut String) {
     let time = |t: Option<f64>| t.map_or("not reached".to_string(), |t| format!("{t}"));
-    println!(
+    let _ = writeln!(
+        out,
         "Kaplan-Meier survival of {} ({:.0} % intervals, exponential Greenwood)",
         report.file,
         LEVEL * 100.0
     );
     for s in &report.segments {
-        println!();
-        println!(
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
             "{}: {} customers, {} churned, {} still active",
             s.segment,
             s.subjects,
             s.events,
             s.subjects - s.events
         );
-        println!(
+        let _ = writeln!(
+            out,
             "  median tenure {} (interval {} to {})",
             time(s.median.median),
             time(s.median.lower),
             time(s.median.upper)
         );
         for p in &s.survival_at {
-            println!(
+            let _ = writeln!(
+                out,
                 "  still a customer at t = {:>5}: {:5.1} %  ({:5.1} % to {:5.1} %)",
                 p.t,
                 100.0 * p.survival,
@@ -234,37 +240,39 @@ fn cohort(
     })
 }
 
-fn print_cohort(report: &CohortReport) {
+fn render_cohort(report: &CohortReport, out: &mut String) {
     let table = &report.table;
     let unit = match table.period() {
         Period::CalendarMonth => "month".to_string(),
         Period::Days { length, origin } => format!("{length}-day period from {origin}"),
     };
-    println!(
+    let _ = writeln!(
+        out,
         "Cohort retention of {}: {} transactions, {} customers, observed through {}",
         report.file,
         report.transactions,
         report.customers,
         table.observation_end()
     );
-    println!(
+    let _ = writeln!(
+        out,
         "Share of each cohort (first purchase {unit}) active in later periods; '.' = not fully observed"
     );
     let width = table.cohorts().iter().map(|r| r.active.len()).max().unwrap_or(0);
-    print!("{:<10} {:>5}", "cohort", "size");
+    let _ = write!(out, "{:<10} {:>5}", "cohort", "size");
     for k in 0..width {
-        print!(" {:>5}", format!("+{k}"));
+        let _ = write!(out, " {:>5}", format!("+{k}"));
     }
-    println!();
+    let _ = writeln!(out);
     for row in table.cohorts() {
-        print!("{:<10} {:>5}", row.start.to_string(), row.size);
+        let _ = write!(out, "{:<10} {:>5}", row.start.to_string(), row.size);
         for share in &row.retention {
-            match share {
-                Some(s) => print!(" {:>4.0}%", 100.0 * s),
-                None => print!(" {:>5}", "."),
-            }
+            let _ = match share {
+                Some(s) => write!(out, " {:>4.0}%", 100.0 * s),
+                None => write!(out, " {:>5}", "."),
+            };
         }
-        println!();
+        let _ = writeln!(out);
     }
 }
 
@@ -276,23 +284,27 @@ fn run() -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| format!("{}/examples/data/{default}", env!("CARGO_MANIFEST_DIR")));
     let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let json = if options.cohort {
+    let mut out = String::new();
+    if options.cohort {
         let report = cohort(&file, &text, options.period.as_deref(), options.origin.as_deref())?;
-        if !options.json {
-            print_cohort(&report);
+        if options.json {
+            out = serde_json::to_string(&report).map_err(|e| e.to_string())? + "\n";
+        } else {
+            render_cohort(&report, &mut out);
         }
-        serde_json::to_string(&report)
     } else {
         let report = survival(&file, &text)?;
-        if !options.json {
-            print_survival(&report);
+        if options.json {
+            out = serde_json::to_string(&report).map_err(|e| e.to_string())? + "\n";
+        } else {
+            render_survival(&report, &mut out);
         }
-        serde_json::to_string(&report)
-    };
-    if options.json {
-        println!("{}", json.map_err(|e| e.to_string())?);
     }
-    Ok(())
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        // A closed pipe (`| head`) is not an error of this program.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {
