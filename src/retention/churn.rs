@@ -83,7 +83,7 @@ impl TryFrom<ChurnRatesRaw> for ChurnRates {
     type Error = Error;
     fn try_from(raw: ChurnRatesRaw) -> Result<Self> {
         check_probability("churn", raw.churn)?;
-        if !raw.retention.is_finite() || (raw.churn + raw.retention - 1.0).abs() > 1e-12 {
+        if !super::agrees(raw.retention, 1.0 - raw.churn) {
             return Err(Error::param("retention", raw.retention, "1 − churn"));
         }
         crate::error::check_range(

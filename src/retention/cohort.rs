@@ -336,7 +336,7 @@ impl TryFrom<CohortRowRaw> for CohortRow {
         let row = CohortRow::from_counts(raw.start, raw.size, raw.active);
         let agree = row.retention.len() == raw.retention.len()
             && row.retention.iter().zip(&raw.retention).all(|(a, b)| match (a, b) {
-                (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
+                (Some(a), Some(b)) => super::agrees(*b, *a),
                 (None, None) => true,
                 _ => false,
             });

@@ -80,6 +80,17 @@ mod churn;
 mod cohort;
 mod survival;
 
+/// Tolerance (relative, absolute below 1) for derived floats when deserialising: a stored value
+/// must agree with its recomputation from the stored counts. JSON printers and parsers may
+/// round the last bits (serde_json's default parser can be 1 ulp off), and tampering or
+/// hand-editing shows up far above this level.
+const DESERIALIZE_TOLERANCE: f64 = 1e-12;
+
+/// Whether a stored float agrees with its recomputed value (see [`DESERIALIZE_TOLERANCE`]).
+fn agrees(stored: f64, recomputed: f64) -> bool {
+    (stored - recomputed).abs() <= DESERIALIZE_TOLERANCE * recomputed.abs().max(1.0)
+}
+
 pub use churn::{
     ChurnRates, CustomerRevenue, CustomerStatus, PeriodCounts, RevenueMovements, RevenueRetention,
     annual_churn_from_monthly, expected_future_periods, expected_lifetime, monthly_churn_from_annual,

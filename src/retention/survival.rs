@@ -390,7 +390,7 @@ impl TryFrom<KaplanMeierRaw> for KaplanMeier {
     fn try_from(raw: KaplanMeierRaw) -> Result<Self> {
         let rebuilt =
             KaplanMeier::from_rows(raw.points.iter().map(|p| (p.time, p.events, p.censored)).collect())?;
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0) || (a.is_nan() && b.is_nan());
+        let close = |recomputed: f64, stored: f64| super::agrees(stored, recomputed);
         let agree = rebuilt.points.len() == raw.points.len()
             && rebuilt.points.iter().zip(&raw.points).all(|(a, b)| {
                 close(a.time, b.time)
@@ -446,6 +446,43 @@ impl KaplanMeier {
             }
         }
         KaplanMeier::from_rows(rows.into_iter().map(|(bits, (e, c))| (f64::from_bits(bits), e, c)).collect())
+    }
+
+    /// Fits the curve to columns, like lifelines' `fit(durations, event_observed, weights=…)`:
+    /// `durations[i]` with `observed[i]` and, if given, `weights[i]`. Without weights this is
+    /// [`KaplanMeier::fit`]; with weights, [`KaplanMeier::fit_weighted`].
+    ///
+    /// ```
+    /// use customer_metrics::KaplanMeier;
+    ///
+    /// let km = KaplanMeier::fit_columns(&[5.0, 6.0, 6.0, 2.5], &[true, false, true, true], None)?;
+    /// assert_eq!(km.subjects(), 4.0);
+    /// // S(2.5) = 3/4, S(5) = 3/4 · 2/3 = 1/2: the first time with S <= 0.5 is 5.
+    /// assert_eq!(km.median(), Some(5.0));
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Mismatch`] when the columns' lengths differ; otherwise as [`KaplanMeier::fit`]
+    /// and [`KaplanMeier::fit_weighted`].
+    pub fn fit_columns(durations: &[f64], observed: &[bool], weights: Option<&[f64]>) -> Result<Self> {
+        let n = durations.len();
+        if observed.len() != n || weights.is_some_and(|w| w.len() != n) {
+            return Err(Error::Mismatch {
+                what: format!(
+                    "column lengths: {n} durations, {} observed flags, {} weights",
+                    observed.len(),
+                    weights.map_or(n, <[f64]>::len)
+                ),
+            });
+        }
+        let tenures = durations.iter().zip(observed).map(|(&d, &e)| Tenure::new(d, e));
+        match weights {
+            None => KaplanMeier::fit(tenures.collect::<Result<Vec<_>>>()?),
+            Some(w) => KaplanMeier::fit_weighted(
+                tenures.zip(w).map(|(t, &w)| t.map(|t| (t, w))).collect::<Result<Vec<_>>>()?,
+            ),
+        }
     }
 
     /// Builds the curve from `(time, events, censored)` rows; validates them.
@@ -722,6 +759,23 @@ mod tests {
         assert!(k.survival_at(f64::NAN).is_err());
         assert!(k.quantile(1.5).is_err() && k.quantile(f64::NAN).is_err());
         assert!(k.confidence_band(1.0).is_err() && k.median_survival(0.0).is_err());
+    }
+
+    #[test]
+    fn columns() {
+        let a = KaplanMeier::fit_columns(&[1.0, 2.0, 2.0], &[true, false, true], None).unwrap();
+        assert_eq!(a, km(&[(1.0, true), (2.0, false), (2.0, true)]));
+        let w = KaplanMeier::fit_columns(&[1.0, 2.0], &[true, true], Some(&[2.0, 1.0])).unwrap();
+        assert_eq!(w, km(&[(1.0, true), (1.0, true), (2.0, true)]));
+        assert!(matches!(
+            KaplanMeier::fit_columns(&[1.0], &[true, false], None),
+            Err(Error::Mismatch { .. })
+        ));
+        assert!(matches!(KaplanMeier::fit_columns(&[1.0], &[true], Some(&[])), Err(Error::Mismatch { .. })));
+        assert!(matches!(
+            KaplanMeier::fit_columns(&[f64::NAN], &[true], None),
+            Err(Error::InvalidParameter { name: "duration", .. })
+        ));
     }
 
     #[test]
