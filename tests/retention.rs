@@ -76,7 +76,7 @@ fn kaplan_meier_matches_lifelines() {
             assert_eq!(km, KaplanMeier::fit(tenures.clone()).unwrap());
             km
         } else {
-            KaplanMeier::fit_weighted(tenures.iter().copied().zip(floats(&d["weights"]))).unwrap()
+            KaplanMeier::fit_columns(&durations, &observed, Some(&floats(&d["weights"]))).unwrap()
         };
         let points = km.points();
         let col = |f: fn(&SurvivalPoint) -> f64| points.iter().map(f).collect::<Vec<f64>>();
