@@ -105,6 +105,12 @@ pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
+pub use retention::{
+    ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,
+    LifeTable, LifeTableRow, MedianSurvival, Period, PeriodCounts, RevenueMovements, RevenueRetention,
+    SurvivalInterval, SurvivalPoint, Tenure, annual_churn_from_monthly, expected_future_periods,
+    expected_lifetime, monthly_churn_from_annual, rescale_churn, rescale_retention,
+};
 pub use segmented::{Segmented, SegmentedReport};
 pub use summary::{
     CustomerRecord, CustomerSummary, HoldoutSummary, RecencyFrequencyCell, RecencyFrequencyMatrix, Rounding,
