@@ -73,7 +73,10 @@ fn parse_date(s: &str) -> Result<NaiveDate, Box<dyn Error>> {
 
 /// Reads transactions: the bundled whitespace file (old id, id, YYYYMMDD, CDs, dollars) or a
 /// CSV with header `customer_id,date,amount`.
-fn read_transactions(args: &Args) -> Result<Vec<(usize, Transaction<String>)>, Box<dyn Error>> {
+/// Transactions with the line number each came from.
+type Numbered = Vec<(usize, Transaction<String>)>;
+
+fn read_transactions(args: &Args) -> Result<Numbered, Box<dyn Error>> {
     let (text, csv) = match &args.file {
         Some(path) => (std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?, true),
         None => (BUNDLED.to_string(), false),
