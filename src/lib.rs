@@ -120,3 +120,8 @@ pub use survey::{
     CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
     ScaleReport, TestMethod,
 };
+
+/// The README's code, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
