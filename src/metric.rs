@@ -10,8 +10,8 @@ use crate::Result;
 ///
 /// # Laws
 ///
-/// Every implementation satisfies, with exact equality (checked by one generic property test in
-/// `tests/metric_laws.rs`):
+/// Every implementation satisfies, with exact equality (checked for every metric of the crate by
+/// one generic property-test law checker, `check_metric_laws` in `tests/common/mod.rs`):
 /// - `merge` is associative and commutative;
 /// - `Self::default()` is the identity of `merge`;
 /// - recording `xs` then `ys` equals recording them apart and merging.
