@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::serde_checked::checked_serde;
 use crate::{Error, Metric, Result};
 
 /// What happened to one customer during a period, as seen at its start and end.
@@ -19,43 +20,31 @@ pub enum CustomerStatus {
     New,
 }
 
-/// A period's customer counts: the starting base, customers lost from it, and new customers.
-///
-/// A mergeable [`Metric`] (input [`CustomerStatus`], output [`ChurnRates`]): shards count
-/// their customers and merge exactly (integer state, checked arithmetic). The invariant
-/// `lost <= start` is checked by [`PeriodCounts::new`] and when deserialising.
-///
-/// ```
-/// use customer_metrics::PeriodCounts;
-///
-/// // 200 customers at the start of March, 10 of them cancelled, 30 signed up.
-/// let march = PeriodCounts::new(200, 10, 30)?;
-/// assert_eq!(march.end()?, 220);
-/// assert!((march.churn()? - 0.05).abs() < 1e-15); // 10 / 200: new customers excluded
-/// assert!((march.retention()? - 0.95).abs() < 1e-15);
-/// assert!((march.average_base_churn()? - 10.0 / 210.0).abs() < 1e-15);
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "PeriodCountsRaw")]
-pub struct PeriodCounts {
-    start: u64,
-    lost: u64,
-    new: u64,
-}
-
-#[derive(Deserialize)]
-struct PeriodCountsRaw {
-    start: u64,
-    lost: u64,
-    new: u64,
-}
-
-impl TryFrom<PeriodCountsRaw> for PeriodCounts {
-    type Error = Error;
-    fn try_from(raw: PeriodCountsRaw) -> Result<Self> {
-        PeriodCounts::new(raw.start, raw.lost, raw.new)
+checked_serde! {
+    /// A period's customer counts: the starting base, customers lost from it, and new customers.
+    ///
+    /// A mergeable [`Metric`] (input [`CustomerStatus`], output [`ChurnRates`]): shards count
+    /// their customers and merge exactly (integer state, checked arithmetic). The invariant
+    /// `lost <= start` is checked by [`PeriodCounts::new`] and when deserialising.
+    ///
+    /// ```
+    /// use customer_metrics::PeriodCounts;
+    ///
+    /// // 200 customers at the start of March, 10 of them cancelled, 30 signed up.
+    /// let march = PeriodCounts::new(200, 10, 30)?;
+    /// assert_eq!(march.end()?, 220);
+    /// assert!((march.churn()? - 0.05).abs() < 1e-15); // 10 / 200: new customers excluded
+    /// assert!((march.retention()? - 0.95).abs() < 1e-15);
+    /// assert!((march.average_base_churn()? - 10.0 / 210.0).abs() < 1e-15);
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    pub struct PeriodCounts {
+        start: u64,
+        lost: u64,
+        new: u64,
     }
+    check = |c| PeriodCounts::new(c.start, c.lost, c.new)
 }
 
 /// Churn and retention rates of a period (the output of [`PeriodCounts`]). Deserialising

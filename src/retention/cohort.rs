@@ -6,37 +6,27 @@ use std::hash::Hash;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::serde_checked::checked_serde;
 use crate::{Error, Metric, Result, Transaction};
 
-/// How time is cut into periods for a cohort table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "PeriodRaw")]
-pub enum Period {
-    /// Calendar months (a cohort is labelled by the first day of its month).
-    CalendarMonth,
-    /// Fixed periods of `length` days, the first starting at `origin` (dates before the origin
-    /// fall in negative periods, which is allowed).
-    Days {
-        /// Days per period, `>= 1`.
-        length: u32,
-        /// The first day of period 0.
-        origin: NaiveDate,
-    },
-}
-
-#[derive(Deserialize)]
-enum PeriodRaw {
-    CalendarMonth,
-    Days { length: u32, origin: NaiveDate },
-}
-
-impl TryFrom<PeriodRaw> for Period {
-    type Error = Error;
-    fn try_from(raw: PeriodRaw) -> Result<Self> {
-        match raw {
-            PeriodRaw::CalendarMonth => Ok(Period::CalendarMonth),
-            PeriodRaw::Days { length, origin } => Period::days(length, origin),
-        }
+checked_serde! {
+    /// How time is cut into periods for a cohort table.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Period {
+        /// Calendar months (a cohort is labelled by the first day of its month).
+        CalendarMonth,
+        /// Fixed periods of `length` days, the first starting at `origin` (dates before the
+        /// origin fall in negative periods, which is allowed).
+        Days {
+            /// Days per period, `>= 1`.
+            length: u32,
+            /// The first day of period 0.
+            origin: NaiveDate,
+        },
+    }
+    check = |p| match p {
+        Period::CalendarMonth => Ok(p),
+        Period::Days { length, origin } => Period::days(length, origin),
     }
 }
 
