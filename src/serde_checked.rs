@@ -40,7 +40,10 @@ macro_rules! checked_serde {
         }
 
         impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
                 let unchecked = {
                     // The unchecked twin, named like the type so that serde's messages name the
                     // type; its scope ends with this block.
@@ -78,7 +81,10 @@ macro_rules! checked_serde {
         }
 
         impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+            fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+            where
+                D: serde::Deserializer<'de>,
+            {
                 let unchecked = {
                     // The unchecked twin, named like the type so that serde's messages name the
                     // type; its scope ends with this block.

@@ -48,7 +48,11 @@ impl Interval {
     /// `lower <= estimate <= upper`.
     fn checked(self) -> Result<Self> {
         check_level(self.level)?;
-        if !(self.lower.is_finite() && self.upper.is_finite() && self.lower <= self.estimate && self.estimate <= self.upper) {
+        if !(self.lower.is_finite()
+            && self.upper.is_finite()
+            && self.lower <= self.estimate
+            && self.estimate <= self.upper)
+        {
             return Err(Error::param(
                 "interval",
                 format!("[{}, {}] around {}", self.lower, self.upper, self.estimate),
