@@ -17,7 +17,7 @@
 /// `check`, a `fn(Self) -> Result<Self>`; `Serialize` is derived. Write the type's other
 /// derives and docs as usual, without `Serialize` and `Deserialize`, and the check after it:
 ///
-/// ```ignore
+/// ```text
 /// checked_serde! {
 ///     /// Docs.
 ///     #[derive(Debug, Clone)]
@@ -39,25 +39,16 @@ macro_rules! checked_serde {
             $( $(#[$field_attr])* $field_vis $field: $field_ty, )*
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
-            where
-                D: serde::Deserializer<'de>,
-            {
-                let unchecked = {
-                    // The unchecked twin, named like the type so that serde's messages name the
-                    // type; its scope ends with this block.
-                    #[derive(serde::Deserialize)]
-                    struct $name {
-                        $( $(#[$field_attr])* $field: $field_ty, )*
-                    }
-                    let $name { $($field),* } = <$name as serde::Deserialize>::deserialize(deserializer)?;
-                    Self { $($field),* }
-                };
-                let check: fn(Self) -> $crate::Result<Self> = $check;
-                check(unchecked).map_err(serde::de::Error::custom)
+        $crate::serde_checked::checked_serde!(@deserialize $name, $check, |deserializer| {
+            // The unchecked twin, named like the type so that serde's messages name the type;
+            // its scope ends with this block.
+            #[derive(serde::Deserialize)]
+            struct $name {
+                $( $(#[$field_attr])* $field: $field_ty, )*
             }
-        }
+            let $name { $($field),* } = <$name as serde::Deserialize>::deserialize(deserializer)?;
+            Self { $($field),* }
+        });
     };
     (
         $(#[$attr:meta])*
@@ -80,25 +71,30 @@ macro_rules! checked_serde {
             )*
         }
 
+        $crate::serde_checked::checked_serde!(@deserialize $name, $check, |deserializer| {
+            // The unchecked twin, named like the type so that serde's messages name the type;
+            // its scope ends with this block.
+            #[derive(serde::Deserialize)]
+            enum $name {
+                $(
+                    $(#[$variant_attr])*
+                    $variant $({ $( $(#[$field_attr])* $field: $field_ty, )* })?,
+                )*
+            }
+            match <$name as serde::Deserialize>::deserialize(deserializer)? {
+                $( $name::$variant $({ $($field),* })? => Self::$variant $({ $($field),* })?, )*
+            }
+        });
+    };
+    // The `Deserialize` impl: `$unchecked` deserialises `$deserializer` without checks, then
+    // `$check` runs.
+    (@deserialize $name:ident, $check:expr, |$deserializer:ident| $unchecked:block) => {
         impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+            fn deserialize<D>($deserializer: D) -> std::result::Result<Self, D::Error>
             where
                 D: serde::Deserializer<'de>,
             {
-                let unchecked = {
-                    // The unchecked twin, named like the type so that serde's messages name the
-                    // type; its scope ends with this block.
-                    #[derive(serde::Deserialize)]
-                    enum $name {
-                        $(
-                            $(#[$variant_attr])*
-                            $variant $({ $( $(#[$field_attr])* $field: $field_ty, )* })?,
-                        )*
-                    }
-                    match <$name as serde::Deserialize>::deserialize(deserializer)? {
-                        $( $name::$variant $({ $($field),* })? => Self::$variant $({ $($field),* })?, )*
-                    }
-                };
+                let unchecked = $unchecked;
                 let check: fn(Self) -> $crate::Result<Self> = $check;
                 check(unchecked).map_err(serde::de::Error::custom)
             }
