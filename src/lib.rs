@@ -100,6 +100,7 @@ mod math;
 mod metric;
 pub mod retention;
 mod segmented;
+mod serde_checked;
 pub mod summary;
 pub mod survey;
 

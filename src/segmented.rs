@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{Error, Metric, Result};
 
@@ -25,33 +25,41 @@ use crate::{Error, Metric, Result};
 /// assert!((report.total.mean() - 11.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), customer_metrics::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    try_from = "SegmentedRaw<K, M>",
-    bound(
-        serialize = "K: Serialize, M: Serialize",
-        deserialize = "K: Ord + Deserialize<'de>, M: Metric + PartialEq + Deserialize<'de>"
-    )
-)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(bound(serialize = "K: Serialize, M: Serialize"))]
 pub struct Segmented<K: Ord, M> {
     segments: BTreeMap<K, M>,
 }
 
-/// The unchecked serde twin of [`Segmented`].
-#[derive(Deserialize)]
-#[serde(bound(deserialize = "K: Ord + Deserialize<'de>, M: Deserialize<'de>"))]
-struct SegmentedRaw<K: Ord, M> {
-    segments: BTreeMap<K, M>,
-}
-
-impl<K: Ord, M: Metric + PartialEq> TryFrom<SegmentedRaw<K, M>> for Segmented<K, M> {
-    type Error = Error;
-    fn try_from(raw: SegmentedRaw<K, M>) -> Result<Self> {
+impl<K: Ord, M: Metric + PartialEq> Segmented<K, M> {
+    /// Checks a deserialised breakdown: no stored segment is empty.
+    fn checked(self) -> Result<Self> {
         let empty = M::default();
-        if raw.segments.values().any(|m| *m == empty) {
+        if self.segments.values().any(|m| *m == empty) {
             return Err(Error::Mismatch { what: "segmented metric: a stored segment is empty".into() });
         }
-        Ok(Segmented { segments: raw.segments })
+        Ok(self)
+    }
+}
+
+// What `checked_serde!` (src/serde_checked.rs) does, by hand: the macro takes no generics.
+impl<'de, K, M> Deserialize<'de> for Segmented<K, M>
+where
+    K: Ord + Deserialize<'de>,
+    M: Metric + PartialEq + Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let unchecked = {
+            // The unchecked twin, named like the type so that serde's messages name the type.
+            #[derive(Deserialize)]
+            #[serde(bound(deserialize = "K: Ord + Deserialize<'de>, M: Deserialize<'de>"))]
+            struct Segmented<K: Ord, M> {
+                segments: BTreeMap<K, M>,
+            }
+            let Segmented { segments } = Segmented::deserialize(deserializer)?;
+            Self { segments }
+        };
+        unchecked.checked().map_err(serde::de::Error::custom)
     }
 }
 

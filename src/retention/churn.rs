@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::serde_checked::checked_serde;
 use crate::{Error, Metric, Result};
 
 /// What happened to one customer during a period, as seen at its start and end.
@@ -19,85 +20,65 @@ pub enum CustomerStatus {
     New,
 }
 
-/// A period's customer counts: the starting base, customers lost from it, and new customers.
-///
-/// A mergeable [`Metric`] (input [`CustomerStatus`], output [`ChurnRates`]): shards count
-/// their customers and merge exactly (integer state, checked arithmetic). The invariant
-/// `lost <= start` is checked by [`PeriodCounts::new`] and when deserialising.
-///
-/// ```
-/// use customer_metrics::PeriodCounts;
-///
-/// // 200 customers at the start of March, 10 of them cancelled, 30 signed up.
-/// let march = PeriodCounts::new(200, 10, 30)?;
-/// assert_eq!(march.end()?, 220);
-/// assert!((march.churn()? - 0.05).abs() < 1e-15); // 10 / 200: new customers excluded
-/// assert!((march.retention()? - 0.95).abs() < 1e-15);
-/// assert!((march.average_base_churn()? - 10.0 / 210.0).abs() < 1e-15);
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "PeriodCountsRaw")]
-pub struct PeriodCounts {
-    start: u64,
-    lost: u64,
-    new: u64,
-}
-
-#[derive(Deserialize)]
-struct PeriodCountsRaw {
-    start: u64,
-    lost: u64,
-    new: u64,
-}
-
-impl TryFrom<PeriodCountsRaw> for PeriodCounts {
-    type Error = Error;
-    fn try_from(raw: PeriodCountsRaw) -> Result<Self> {
-        PeriodCounts::new(raw.start, raw.lost, raw.new)
+checked_serde! {
+    /// A period's customer counts: the starting base, customers lost from it, and new customers.
+    ///
+    /// A mergeable [`Metric`] (input [`CustomerStatus`], output [`ChurnRates`]): shards count
+    /// their customers and merge exactly (integer state, checked arithmetic). The invariant
+    /// `lost <= start` is checked by [`PeriodCounts::new`] and when deserialising.
+    ///
+    /// ```
+    /// use customer_metrics::PeriodCounts;
+    ///
+    /// // 200 customers at the start of March, 10 of them cancelled, 30 signed up.
+    /// let march = PeriodCounts::new(200, 10, 30)?;
+    /// assert_eq!(march.end()?, 220);
+    /// assert!((march.churn()? - 0.05).abs() < 1e-15); // 10 / 200: new customers excluded
+    /// assert!((march.retention()? - 0.95).abs() < 1e-15);
+    /// assert!((march.average_base_churn()? - 10.0 / 210.0).abs() < 1e-15);
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    pub struct PeriodCounts {
+        start: u64,
+        lost: u64,
+        new: u64,
     }
+    check = |c| PeriodCounts::new(c.start, c.lost, c.new)
 }
 
-/// Churn and retention rates of a period (the output of [`PeriodCounts`]). Deserialising
-/// checks that churn is in [0, 1], retention is `1 − churn` (within 1e-12) and average-base
-/// churn is finite and `>= 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ChurnRatesRaw")]
-pub struct ChurnRates {
-    /// Logo churn `c = L / N_start`.
-    pub churn: f64,
-    /// Retention `r = 1 − c`.
-    pub retention: f64,
-    /// Average-base churn `L / ((N_start + N_end) / 2)`.
-    pub average_base_churn: f64,
+checked_serde! {
+    /// Churn and retention rates of a period (the output of [`PeriodCounts`]). Deserialising
+    /// checks that churn is in [0, 1], retention is `1 − churn` (within 1e-12) and average-base
+    /// churn is finite and `>= 0`.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct ChurnRates {
+        /// Logo churn `c = L / N_start`.
+        pub churn: f64,
+        /// Retention `r = 1 − c`.
+        pub retention: f64,
+        /// Average-base churn `L / ((N_start + N_end) / 2)`.
+        pub average_base_churn: f64,
+    }
+    check = ChurnRates::checked
 }
 
-#[derive(Deserialize)]
-struct ChurnRatesRaw {
-    churn: f64,
-    retention: f64,
-    average_base_churn: f64,
-}
-
-impl TryFrom<ChurnRatesRaw> for ChurnRates {
-    type Error = Error;
-    fn try_from(raw: ChurnRatesRaw) -> Result<Self> {
-        check_probability("churn", raw.churn)?;
-        if !super::agrees(raw.retention, 1.0 - raw.churn) {
-            return Err(Error::param("retention", raw.retention, "1 − churn"));
+impl ChurnRates {
+    /// Checks deserialised rates: churn in [0, 1], retention `1 − churn`, average-base churn
+    /// finite and `>= 0`.
+    fn checked(self) -> Result<Self> {
+        check_probability("churn", self.churn)?;
+        if !super::agrees(self.retention, 1.0 - self.churn) {
+            return Err(Error::param("retention", self.retention, "1 − churn"));
         }
         crate::error::check_range(
             "average_base_churn",
-            raw.average_base_churn,
+            self.average_base_churn,
             0.0,
             f64::MAX,
             "a finite rate >= 0",
         )?;
-        Ok(ChurnRates {
-            churn: raw.churn,
-            retention: raw.retention,
-            average_base_churn: raw.average_base_churn,
-        })
+        Ok(self)
     }
 }
 
@@ -225,49 +206,36 @@ impl Metric for PeriodCounts {
     }
 }
 
-/// Revenue movements of the starting cohort over a period, in money ([`Decimal`]).
-///
-/// `starting` is the recurring revenue (MRR, ARR…) of customers active at the start;
-/// `churned` is the revenue of those who left, `contraction` the decrease from those who stayed
-/// and downgraded, `expansion` the increase from those who stayed and upgraded. New customers'
-/// revenue is excluded. All amounts are `>= 0`, `starting > 0` and
-/// `churned + contraction <= starting` (checked by [`RevenueMovements::new`] and when
-/// deserialising). All arithmetic is checked.
-///
-/// ```
-/// use customer_metrics::RevenueMovements;
-/// use rust_decimal::Decimal;
-///
-/// // MRR 10,000 at the start; 500 churned, 300 contraction, 1,200 expansion.
-/// let q = RevenueMovements::new(
-///     Decimal::from(10_000), Decimal::from(500), Decimal::from(300), Decimal::from(1_200))?;
-/// assert_eq!(q.gross_revenue_churn()?, Decimal::new(8, 2));      // (500+300)/10000 = 0.08
-/// assert_eq!(q.gross_revenue_retention()?, Decimal::new(92, 2)); // 0.92
-/// assert_eq!(q.net_revenue_retention()?, Decimal::new(104, 2));  // (10000−800+1200)/10000
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RevenueMovementsRaw")]
-pub struct RevenueMovements {
-    starting: Decimal,
-    churned: Decimal,
-    contraction: Decimal,
-    expansion: Decimal,
-}
-
-#[derive(Deserialize)]
-struct RevenueMovementsRaw {
-    starting: Decimal,
-    churned: Decimal,
-    contraction: Decimal,
-    expansion: Decimal,
-}
-
-impl TryFrom<RevenueMovementsRaw> for RevenueMovements {
-    type Error = Error;
-    fn try_from(raw: RevenueMovementsRaw) -> Result<Self> {
-        RevenueMovements::new(raw.starting, raw.churned, raw.contraction, raw.expansion)
+checked_serde! {
+    /// Revenue movements of the starting cohort over a period, in money ([`Decimal`]).
+    ///
+    /// `starting` is the recurring revenue (MRR, ARR…) of customers active at the start;
+    /// `churned` is the revenue of those who left, `contraction` the decrease from those who stayed
+    /// and downgraded, `expansion` the increase from those who stayed and upgraded. New customers'
+    /// revenue is excluded. All amounts are `>= 0`, `starting > 0` and
+    /// `churned + contraction <= starting` (checked by [`RevenueMovements::new`] and when
+    /// deserialising). All arithmetic is checked.
+    ///
+    /// ```
+    /// use customer_metrics::RevenueMovements;
+    /// use rust_decimal::Decimal;
+    ///
+    /// // MRR 10,000 at the start; 500 churned, 300 contraction, 1,200 expansion.
+    /// let q = RevenueMovements::new(
+    ///     Decimal::from(10_000), Decimal::from(500), Decimal::from(300), Decimal::from(1_200))?;
+    /// assert_eq!(q.gross_revenue_churn()?, Decimal::new(8, 2));      // (500+300)/10000 = 0.08
+    /// assert_eq!(q.gross_revenue_retention()?, Decimal::new(92, 2)); // 0.92
+    /// assert_eq!(q.net_revenue_retention()?, Decimal::new(104, 2));  // (10000−800+1200)/10000
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct RevenueMovements {
+        starting: Decimal,
+        churned: Decimal,
+        contraction: Decimal,
+        expansion: Decimal,
     }
+    check = |m| RevenueMovements::new(m.starting, m.churned, m.contraction, m.expansion)
 }
 
 impl RevenueMovements {
@@ -356,28 +324,17 @@ impl RevenueMovements {
     }
 }
 
-/// One starting-cohort customer's recurring revenue at the start and at the end of a period:
-/// the input of [`RevenueRetention`]. `start > 0` (only customers paying at the start belong
-/// to the starting cohort; leave new customers out) and `end >= 0` (0 means churned).
-/// Deserialising runs the same checks as [`CustomerRevenue::new`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "CustomerRevenueRaw")]
-pub struct CustomerRevenue {
-    start: Decimal,
-    end: Decimal,
-}
-
-#[derive(Deserialize)]
-struct CustomerRevenueRaw {
-    start: Decimal,
-    end: Decimal,
-}
-
-impl TryFrom<CustomerRevenueRaw> for CustomerRevenue {
-    type Error = Error;
-    fn try_from(raw: CustomerRevenueRaw) -> Result<Self> {
-        CustomerRevenue::new(raw.start, raw.end)
+checked_serde! {
+    /// One starting-cohort customer's recurring revenue at the start and at the end of a period:
+    /// the input of [`RevenueRetention`]. `start > 0` (only customers paying at the start belong
+    /// to the starting cohort; leave new customers out) and `end >= 0` (0 means churned).
+    /// Deserialising runs the same checks as [`CustomerRevenue::new`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct CustomerRevenue {
+        start: Decimal,
+        end: Decimal,
     }
+    check = |c| CustomerRevenue::new(c.start, c.end)
 }
 
 impl CustomerRevenue {
@@ -408,45 +365,47 @@ impl CustomerRevenue {
     }
 }
 
-/// A mergeable revenue-retention accumulator over the starting cohort's customers.
-///
-/// Each [`CustomerRevenue`] adds its start to the starting revenue and classifies the change:
-/// `end = 0` → churned (`start`), `0 < end < start` → contraction (`start − end`),
-/// `end > start` → expansion (`end − start`). Sums are exact [`Decimal`] additions (checked:
-/// [`Error::Overflow`]), so shards merge exactly. [`Metric::value`] is the
-/// [`RevenueMovements`], `None` while nothing was recorded.
-///
-/// ```
-/// use customer_metrics::{CustomerRevenue, Metric, RevenueRetention};
-/// use rust_decimal::Decimal;
-///
-/// let d = Decimal::from;
-/// let mut r = RevenueRetention::default();
-/// r.record(CustomerRevenue::new(d(100), d(0))?)?;   // churned 100
-/// r.record(CustomerRevenue::new(d(200), d(150))?)?; // contraction 50
-/// r.record(CustomerRevenue::new(d(300), d(400))?)?; // expansion 100
-/// let m = r.value().expect("three customers");
-/// // GRR = (600 − 100 − 50)/600 = 0.75; NRR = (600 − 150 + 100)/600 = 0.91666…
-/// assert_eq!(m.gross_revenue_retention()?, Decimal::new(75, 2));
-/// assert_eq!(m.net_revenue_retention()?.round_dp(4), Decimal::new(9167, 4));
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RevenueMovementsRaw")]
-pub struct RevenueRetention {
-    starting: Decimal,
-    churned: Decimal,
-    contraction: Decimal,
-    expansion: Decimal,
+checked_serde! {
+    /// A mergeable revenue-retention accumulator over the starting cohort's customers.
+    ///
+    /// Each [`CustomerRevenue`] adds its start to the starting revenue and classifies the change:
+    /// `end = 0` → churned (`start`), `0 < end < start` → contraction (`start − end`),
+    /// `end > start` → expansion (`end − start`). Sums are exact [`Decimal`] additions (checked:
+    /// [`Error::Overflow`]), so shards merge exactly. [`Metric::value`] is the
+    /// [`RevenueMovements`], `None` while nothing was recorded.
+    ///
+    /// ```
+    /// use customer_metrics::{CustomerRevenue, Metric, RevenueRetention};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let d = Decimal::from;
+    /// let mut r = RevenueRetention::default();
+    /// r.record(CustomerRevenue::new(d(100), d(0))?)?;   // churned 100
+    /// r.record(CustomerRevenue::new(d(200), d(150))?)?; // contraction 50
+    /// r.record(CustomerRevenue::new(d(300), d(400))?)?; // expansion 100
+    /// let m = r.value().expect("three customers");
+    /// // GRR = (600 − 100 − 50)/600 = 0.75; NRR = (600 − 150 + 100)/600 = 0.91666…
+    /// assert_eq!(m.gross_revenue_retention()?, Decimal::new(75, 2));
+    /// assert_eq!(m.net_revenue_retention()?.round_dp(4), Decimal::new(9167, 4));
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    pub struct RevenueRetention {
+        starting: Decimal,
+        churned: Decimal,
+        contraction: Decimal,
+        expansion: Decimal,
+    }
+    check = RevenueRetention::checked
 }
 
-impl TryFrom<RevenueMovementsRaw> for RevenueRetention {
-    type Error = Error;
-    fn try_from(raw: RevenueMovementsRaw) -> Result<Self> {
-        if raw.starting.is_zero() && (raw.churned, raw.contraction, raw.expansion) == Default::default() {
+impl RevenueRetention {
+    /// Checks a deserialised state: empty, or valid [`RevenueMovements`].
+    fn checked(self) -> Result<Self> {
+        if self.starting.is_zero() && (self.churned, self.contraction, self.expansion) == Default::default() {
             return Ok(RevenueRetention::default());
         }
-        let m = RevenueMovements::new(raw.starting, raw.churned, raw.contraction, raw.expansion)?;
+        let m = RevenueMovements::new(self.starting, self.churned, self.contraction, self.expansion)?;
         Ok(RevenueRetention {
             starting: m.starting,
             churned: m.churned,

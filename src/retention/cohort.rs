@@ -6,37 +6,27 @@ use std::hash::Hash;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::serde_checked::checked_serde;
 use crate::{Error, Metric, Result, Transaction};
 
-/// How time is cut into periods for a cohort table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "PeriodRaw")]
-pub enum Period {
-    /// Calendar months (a cohort is labelled by the first day of its month).
-    CalendarMonth,
-    /// Fixed periods of `length` days, the first starting at `origin` (dates before the origin
-    /// fall in negative periods, which is allowed).
-    Days {
-        /// Days per period, `>= 1`.
-        length: u32,
-        /// The first day of period 0.
-        origin: NaiveDate,
-    },
-}
-
-#[derive(Deserialize)]
-enum PeriodRaw {
-    CalendarMonth,
-    Days { length: u32, origin: NaiveDate },
-}
-
-impl TryFrom<PeriodRaw> for Period {
-    type Error = Error;
-    fn try_from(raw: PeriodRaw) -> Result<Self> {
-        match raw {
-            PeriodRaw::CalendarMonth => Ok(Period::CalendarMonth),
-            PeriodRaw::Days { length, origin } => Period::days(length, origin),
-        }
+checked_serde! {
+    /// How time is cut into periods for a cohort table.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Period {
+        /// Calendar months (a cohort is labelled by the first day of its month).
+        CalendarMonth,
+        /// Fixed periods of `length` days, the first starting at `origin` (dates before the
+        /// origin fall in negative periods, which is allowed).
+        Days {
+            /// Days per period, `>= 1`.
+            length: u32,
+            /// The first day of period 0.
+            origin: NaiveDate,
+        },
+    }
+    check = |p| match p {
+        Period::CalendarMonth => Ok(p),
+        Period::Days { length, origin } => Period::days(length, origin),
     }
 }
 
@@ -256,24 +246,26 @@ impl<Id: Eq + Hash + Clone> Metric for CohortBuilder<Id> {
     }
 }
 
-/// One cohort's row: customers whose first transaction falls in the same period.
-///
-/// Deserialising checks `size >= 1`, offset 0 equal to the size, active counts at most the
-/// size, and retention equal to active/size within 1e-12 (the shares are then recomputed
-/// exactly from the counts).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "CohortRowRaw")]
-pub struct CohortRow {
-    /// The first day of the cohort's period (its label).
-    pub start: NaiveDate,
-    /// Customers in the cohort.
-    pub size: u64,
-    /// Customers active (at least one transaction) in the period at each offset 0, 1, 2, … from
-    /// the cohort's period; `None` when that period was not fully observed. Offset 0 is always
-    /// `Some(size)`, even when the newest cohort's own period is still running.
-    pub active: Vec<Option<u64>>,
-    /// `active / size` per offset, in `[0, 1]`; `None` where `active` is `None`.
-    pub retention: Vec<Option<f64>>,
+checked_serde! {
+    /// One cohort's row: customers whose first transaction falls in the same period.
+    ///
+    /// Deserialising checks `size >= 1`, offset 0 equal to the size, active counts at most the
+    /// size, and retention equal to active/size within 1e-12 (the shares are then recomputed
+    /// exactly from the counts).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CohortRow {
+        /// The first day of the cohort's period (its label).
+        pub start: NaiveDate,
+        /// Customers in the cohort.
+        pub size: u64,
+        /// Customers active (at least one transaction) in the period at each offset 0, 1, 2, … from
+        /// the cohort's period; `None` when that period was not fully observed. Offset 0 is always
+        /// `Some(size)`, even when the newest cohort's own period is still running.
+        pub active: Vec<Option<u64>>,
+        /// `active / size` per offset, in `[0, 1]`; `None` where `active` is `None`.
+        pub retention: Vec<Option<f64>>,
+    }
+    check = CohortRow::checked
 }
 
 impl CohortRow {
@@ -283,59 +275,46 @@ impl CohortRow {
     }
 }
 
-/// A cohort retention table (see [`CohortBuilder`]). Deserialising checks every row (see
-/// [`CohortRow`]) and that the cohorts are in increasing order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "CohortTableRaw")]
-pub struct CohortTable {
-    period: Period,
-    observation_end: NaiveDate,
-    cohorts: Vec<CohortRow>,
+checked_serde! {
+    /// A cohort retention table (see [`CohortBuilder`]). Deserialising checks every row (see
+    /// [`CohortRow`]) and that the cohorts are in increasing order.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CohortTable {
+        period: Period,
+        observation_end: NaiveDate,
+        cohorts: Vec<CohortRow>,
+    }
+    check = CohortTable::checked
 }
 
-#[derive(Deserialize)]
-struct CohortTableRaw {
-    period: Period,
-    observation_end: NaiveDate,
-    cohorts: Vec<CohortRow>,
-}
-
-impl TryFrom<CohortTableRaw> for CohortTable {
-    type Error = Error;
-    fn try_from(raw: CohortTableRaw) -> Result<Self> {
-        // Each row was validated (and its shares recomputed) by `CohortRow`'s own `try_from`.
-        let starts = raw.cohorts.iter().map(|r| r.start);
+impl CohortTable {
+    /// Checks a deserialised table: cohorts in increasing order.
+    fn checked(self) -> Result<Self> {
+        // Each row was checked (and its shares recomputed) when it was deserialised.
+        let starts = self.cohorts.iter().map(|r| r.start);
         if let Some((_, later)) = starts.clone().zip(starts.skip(1)).find(|(a, b)| a >= b) {
             return Err(Error::Mismatch {
                 what: format!("cohort {later}: cohorts must be in increasing order"),
             });
         }
-        Ok(CohortTable { period: raw.period, observation_end: raw.observation_end, cohorts: raw.cohorts })
+        Ok(self)
     }
 }
 
-#[derive(Deserialize)]
-struct CohortRowRaw {
-    start: NaiveDate,
-    size: u64,
-    active: Vec<Option<u64>>,
-    retention: Vec<Option<f64>>,
-}
-
-impl TryFrom<CohortRowRaw> for CohortRow {
-    type Error = Error;
-    fn try_from(raw: CohortRowRaw) -> Result<Self> {
-        let bad = |what: &str| Err(Error::Mismatch { what: format!("cohort {}: {what}", raw.start) });
-        if raw.size == 0 || raw.active.first() != Some(&Some(raw.size)) {
+impl CohortRow {
+    /// Checks a deserialised row (see the type docs) and recomputes its shares.
+    fn checked(self) -> Result<Self> {
+        let bad = |what: &str| Err(Error::Mismatch { what: format!("cohort {}: {what}", self.start) });
+        if self.size == 0 || self.active.first() != Some(&Some(self.size)) {
             return bad("size must be >= 1 and equal to the active count at offset 0");
         }
-        if raw.active.iter().flatten().any(|&a| a > raw.size) {
+        if self.active.iter().flatten().any(|&a| a > self.size) {
             return bad("an active count exceeds the cohort size");
         }
         // Recomputed shares: exact, whatever the float parser did.
-        let row = CohortRow::from_counts(raw.start, raw.size, raw.active);
-        let agree = row.retention.len() == raw.retention.len()
-            && row.retention.iter().zip(&raw.retention).all(|(a, b)| match (a, b) {
+        let row = CohortRow::from_counts(self.start, self.size, self.active);
+        let agree = row.retention.len() == self.retention.len()
+            && row.retention.iter().zip(&self.retention).all(|(a, b)| match (a, b) {
                 (Some(a), Some(b)) => super::agrees(*b, *a),
                 (None, None) => true,
                 _ => false,

@@ -6,32 +6,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{check_level, check_range};
 use crate::math::special::z_for_level;
+use crate::serde_checked::checked_serde;
 use crate::{Error, Metric, Result};
 
-/// One customer's tenure: how long they were observed and whether they churned at its end.
-///
-/// `duration` is a finite number `>= 0` in any time unit (days, months…); `observed = true`
-/// means the churn event happened at `duration`, `false` means the customer was still active
-/// when observation stopped (right-censored). Deserialising runs the same checks as
-/// [`Tenure::new`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "TenureRaw")]
-pub struct Tenure {
-    duration: f64,
-    observed: bool,
-}
-
-#[derive(Deserialize)]
-struct TenureRaw {
-    duration: f64,
-    observed: bool,
-}
-
-impl TryFrom<TenureRaw> for Tenure {
-    type Error = Error;
-    fn try_from(raw: TenureRaw) -> Result<Self> {
-        Tenure::new(raw.duration, raw.observed)
+checked_serde! {
+    /// One customer's tenure: how long they were observed and whether they churned at its end.
+    ///
+    /// `duration` is a finite number `>= 0` in any time unit (days, months…); `observed = true`
+    /// means the churn event happened at `duration`, `false` means the customer was still active
+    /// when observation stopped (right-censored). Deserialising runs the same checks as
+    /// [`Tenure::new`].
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Tenure {
+        duration: f64,
+        observed: bool,
     }
+    check = |t| Tenure::new(t.duration, t.observed)
 }
 
 impl Tenure {
@@ -105,17 +95,19 @@ pub struct LifeTable {
     rows: BTreeMap<u64, (u64, u64)>,
 }
 
-/// One row of a [`LifeTable`]: churn events and censorings at one time. Deserialising checks
-/// that the time is finite and `>= 0`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "LifeTableRowRaw")]
-pub struct LifeTableRow {
-    /// The time (finite, `>= 0`).
-    pub time: f64,
-    /// Tenures ending in churn at `time`.
-    pub events: u64,
-    /// Tenures censored at `time`.
-    pub censored: u64,
+checked_serde! {
+    /// One row of a [`LifeTable`]: churn events and censorings at one time. Deserialising checks
+    /// that the time is finite and `>= 0`.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct LifeTableRow {
+        /// The time (finite, `>= 0`).
+        pub time: f64,
+        /// Tenures ending in churn at `time`.
+        pub events: u64,
+        /// Tenures censored at `time`.
+        pub censored: u64,
+    }
+    check = LifeTableRow::checked
 }
 
 impl TryFrom<Vec<LifeTableRow>> for LifeTable {
@@ -207,66 +199,51 @@ impl Metric for LifeTable {
     }
 }
 
-/// One step of a Kaplan-Meier curve, at a distinct time of the data (or at time 0).
-///
-/// Counts are `f64` because tenures may carry weights; unweighted they are whole numbers.
-/// Deserialising checks that the time is finite and `>= 0`, counts and `greenwood_sum` are
-/// finite and `>= 0`, and `survival` is in [0, 1] (a [`KaplanMeier`] then checks that the
-/// points agree with each other).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "SurvivalPointRaw")]
-pub struct SurvivalPoint {
-    /// The time `t_i`.
-    pub time: f64,
-    /// `n_i`: tenures at risk just before `t_i` (duration `>= t_i`).
-    pub at_risk: f64,
-    /// `d_i`: churn events at `t_i`.
-    pub events: f64,
-    /// Tenures censored at `t_i`.
-    pub censored: f64,
-    /// `S(t_i) = Π_{t_j <= t_i} (1 − d_j/n_j)`.
-    pub survival: f64,
-    /// Greenwood's sum `Σ_{t_j <= t_i} d_j / (n_j (n_j − d_j))`, the variance of `ln S(t_i)`
-    /// (terms with `n_j = d_j` count 0, as in lifelines).
-    pub greenwood_sum: f64,
+checked_serde! {
+    /// One step of a Kaplan-Meier curve, at a distinct time of the data (or at time 0).
+    ///
+    /// Counts are `f64` because tenures may carry weights; unweighted they are whole numbers.
+    /// Deserialising checks that the time is finite and `>= 0`, counts and `greenwood_sum` are
+    /// finite and `>= 0`, and `survival` is in [0, 1] (a [`KaplanMeier`] then checks that the
+    /// points agree with each other).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct SurvivalPoint {
+        /// The time `t_i`.
+        pub time: f64,
+        /// `n_i`: tenures at risk just before `t_i` (duration `>= t_i`).
+        pub at_risk: f64,
+        /// `d_i`: churn events at `t_i`.
+        pub events: f64,
+        /// Tenures censored at `t_i`.
+        pub censored: f64,
+        /// `S(t_i) = Π_{t_j <= t_i} (1 − d_j/n_j)`.
+        pub survival: f64,
+        /// Greenwood's sum `Σ_{t_j <= t_i} d_j / (n_j (n_j − d_j))`, the variance of `ln S(t_i)`
+        /// (terms with `n_j = d_j` count 0, as in lifelines).
+        pub greenwood_sum: f64,
+    }
+    check = SurvivalPoint::checked
 }
 
-#[derive(Deserialize)]
-struct LifeTableRowRaw {
-    time: f64,
-    events: u64,
-    censored: u64,
-}
-
-impl TryFrom<LifeTableRowRaw> for LifeTableRow {
-    type Error = Error;
-    fn try_from(raw: LifeTableRowRaw) -> Result<Self> {
-        let time = Tenure::new(raw.time, true)?.duration;
-        Ok(LifeTableRow { time, events: raw.events, censored: raw.censored })
+impl LifeTableRow {
+    /// Checks a deserialised row: the time is finite and `>= 0` (stored as `+0.0` for `-0.0`).
+    fn checked(self) -> Result<Self> {
+        let time = Tenure::new(self.time, true)?.duration;
+        Ok(LifeTableRow { time, ..self })
     }
 }
 
-#[derive(Deserialize)]
-struct SurvivalPointRaw {
-    time: f64,
-    at_risk: f64,
-    events: f64,
-    censored: f64,
-    survival: f64,
-    greenwood_sum: f64,
-}
-
-impl TryFrom<SurvivalPointRaw> for SurvivalPoint {
-    type Error = Error;
-    fn try_from(raw: SurvivalPointRaw) -> Result<Self> {
+impl SurvivalPoint {
+    /// Checks a deserialised point (see the type docs).
+    fn checked(self) -> Result<Self> {
         let count = |name, value| check_range(name, value, 0.0, f64::MAX, "a finite number >= 0");
         Ok(SurvivalPoint {
-            time: Tenure::new(raw.time, true)?.duration,
-            at_risk: count("at_risk", raw.at_risk)?,
-            events: count("events", raw.events)?,
-            censored: count("censored", raw.censored)?,
-            survival: check_range("survival", raw.survival, 0.0, 1.0, "a probability in [0, 1]")?,
-            greenwood_sum: count("greenwood_sum", raw.greenwood_sum)?,
+            time: Tenure::new(self.time, true)?.duration,
+            at_risk: count("at_risk", self.at_risk)?,
+            events: count("events", self.events)?,
+            censored: count("censored", self.censored)?,
+            survival: check_range("survival", self.survival, 0.0, 1.0, "a probability in [0, 1]")?,
+            greenwood_sum: count("greenwood_sum", self.greenwood_sum)?,
         })
     }
 }
@@ -279,120 +256,108 @@ impl SurvivalPoint {
     }
 }
 
-/// A pointwise confidence interval for `S(t)` (exponential Greenwood, "log-log").
-/// Deserialising checks `0 <= lower <= upper <= 1`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "SurvivalIntervalRaw")]
-pub struct SurvivalInterval {
-    /// Lower bound, in `[0, 1]`.
-    pub lower: f64,
-    /// Upper bound, in `[0, 1]`.
-    pub upper: f64,
+checked_serde! {
+    /// A pointwise confidence interval for `S(t)` (exponential Greenwood, "log-log").
+    /// Deserialising checks `0 <= lower <= upper <= 1`.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct SurvivalInterval {
+        /// Lower bound, in `[0, 1]`.
+        pub lower: f64,
+        /// Upper bound, in `[0, 1]`.
+        pub upper: f64,
+    }
+    check = SurvivalInterval::checked
 }
 
-/// The median survival time with its confidence interval, lifelines' conventions.
-///
-/// `None` means "not reached" (lifelines reports `inf`): the curve (or the confidence band)
-/// never falls to 0.5 within the data. Deserialising checks that the level is in (0, 1), the
-/// times are finite and `>= 0`, and `lower <= median <= upper` (with `None` as +∞).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "MedianSurvivalRaw")]
-pub struct MedianSurvival {
-    /// Confidence level of the interval.
-    pub level: f64,
-    /// First time with `S(t) <= 0.5`.
-    pub median: Option<f64>,
-    /// First time the lower confidence band falls to 0.5 or below.
-    pub lower: Option<f64>,
-    /// First time the upper confidence band falls to 0.5 or below.
-    pub upper: Option<f64>,
+checked_serde! {
+    /// The median survival time with its confidence interval, lifelines' conventions.
+    ///
+    /// `None` means "not reached" (lifelines reports `inf`): the curve (or the confidence band)
+    /// never falls to 0.5 within the data. Deserialising checks that the level is in (0, 1), the
+    /// times are finite and `>= 0`, and `lower <= median <= upper` (with `None` as +∞).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct MedianSurvival {
+        /// Confidence level of the interval.
+        pub level: f64,
+        /// First time with `S(t) <= 0.5`.
+        pub median: Option<f64>,
+        /// First time the lower confidence band falls to 0.5 or below.
+        pub lower: Option<f64>,
+        /// First time the upper confidence band falls to 0.5 or below.
+        pub upper: Option<f64>,
+    }
+    check = MedianSurvival::checked
 }
 
-#[derive(Deserialize)]
-struct SurvivalIntervalRaw {
-    lower: f64,
-    upper: f64,
-}
-
-impl TryFrom<SurvivalIntervalRaw> for SurvivalInterval {
-    type Error = Error;
-    fn try_from(raw: SurvivalIntervalRaw) -> Result<Self> {
-        let lower = check_range("lower", raw.lower, 0.0, 1.0, "a probability in [0, 1]")?;
-        let upper = check_range("upper", raw.upper, lower, 1.0, "a probability in [lower, 1]")?;
+impl SurvivalInterval {
+    /// Checks a deserialised interval: `0 <= lower <= upper <= 1`.
+    fn checked(self) -> Result<Self> {
+        let lower = check_range("lower", self.lower, 0.0, 1.0, "a probability in [0, 1]")?;
+        let upper = check_range("upper", self.upper, lower, 1.0, "a probability in [lower, 1]")?;
         Ok(SurvivalInterval { lower, upper })
     }
 }
 
-#[derive(Deserialize)]
-struct MedianSurvivalRaw {
-    level: f64,
-    median: Option<f64>,
-    lower: Option<f64>,
-    upper: Option<f64>,
-}
-
-impl TryFrom<MedianSurvivalRaw> for MedianSurvival {
-    type Error = Error;
-    fn try_from(raw: MedianSurvivalRaw) -> Result<Self> {
-        let level = check_level(raw.level)?;
+impl MedianSurvival {
+    /// Checks a deserialised median (see the type docs).
+    fn checked(self) -> Result<Self> {
+        let level = check_level(self.level)?;
         let as_time = |name, t: Option<f64>| match t {
             Some(t) => check_range(name, t, 0.0, f64::MAX, "a finite time >= 0 (null when not reached)"),
             None => Ok(f64::INFINITY),
         };
         let (lower, median, upper) =
-            (as_time("lower", raw.lower)?, as_time("median", raw.median)?, as_time("upper", raw.upper)?);
+            (as_time("lower", self.lower)?, as_time("median", self.median)?, as_time("upper", self.upper)?);
         if !(lower <= median && median <= upper) {
             return Err(Error::Mismatch {
                 what: "median survival: lower <= median <= upper must hold".into(),
             });
         }
-        Ok(MedianSurvival { level, median: raw.median, lower: raw.lower, upper: raw.upper })
+        Ok(MedianSurvival { level, ..self })
     }
 }
 
-/// A fitted Kaplan-Meier curve (see the [module docs](crate::retention) for the formulas).
-///
-/// Built with [`KaplanMeier::fit`], [`KaplanMeier::fit_weighted`] or from a [`LifeTable`].
-/// The timeline starts at 0 and holds every distinct tenure (churned or censored), as in
-/// lifelines' `event_table`. Serialised as its [`points`](KaplanMeier::points); deserialising
-/// recomputes the curve from the times, events and censorings and rejects a curve whose
-/// derived columns disagree (tolerance 1e-12).
-///
-/// ```
-/// use customer_metrics::{KaplanMeier, Tenure};
-///
-/// let tenures = [(2.0, true), (3.0, true), (3.0, false), (5.0, true)]
-///     .into_iter()
-///     .map(|(d, e)| Tenure::new(d, e))
-///     .collect::<Result<Vec<_>, _>>()?;
-/// let km = KaplanMeier::fit(tenures)?;
-/// // 4 at risk at 2 (one churns): S = 3/4; 3 at risk at 3 (one churns): S = 1/2;
-/// // 1 at risk at 5 (it churns): S = 0.
-/// assert!((km.survival_at(4.0)? - 0.5).abs() < 1e-12);
-/// assert_eq!(km.median(), Some(3.0));
-/// let ci = km.confidence_interval_at(2.0, 0.95)?;
-/// assert!(ci.lower < 0.75 && 0.75 < ci.upper);
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "KaplanMeierRaw")]
-pub struct KaplanMeier {
-    points: Vec<SurvivalPoint>,
+checked_serde! {
+    /// A fitted Kaplan-Meier curve (see the [module docs](crate::retention) for the formulas).
+    ///
+    /// Built with [`KaplanMeier::fit`], [`KaplanMeier::fit_weighted`] or from a [`LifeTable`].
+    /// The timeline starts at 0 and holds every distinct tenure (churned or censored), as in
+    /// lifelines' `event_table`. Serialised as its [`points`](KaplanMeier::points); deserialising
+    /// recomputes the curve from the times, events and censorings and rejects a curve whose
+    /// derived columns disagree (tolerance 1e-12).
+    ///
+    /// ```
+    /// use customer_metrics::{KaplanMeier, Tenure};
+    ///
+    /// let tenures = [(2.0, true), (3.0, true), (3.0, false), (5.0, true)]
+    ///     .into_iter()
+    ///     .map(|(d, e)| Tenure::new(d, e))
+    ///     .collect::<Result<Vec<_>, _>>()?;
+    /// let km = KaplanMeier::fit(tenures)?;
+    /// // 4 at risk at 2 (one churns): S = 3/4; 3 at risk at 3 (one churns): S = 1/2;
+    /// // 1 at risk at 5 (it churns): S = 0.
+    /// assert!((km.survival_at(4.0)? - 0.5).abs() < 1e-12);
+    /// assert_eq!(km.median(), Some(3.0));
+    /// let ci = km.confidence_interval_at(2.0, 0.95)?;
+    /// assert!(ci.lower < 0.75 && 0.75 < ci.upper);
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct KaplanMeier {
+        points: Vec<SurvivalPoint>,
+    }
+    check = KaplanMeier::checked
 }
 
-#[derive(Deserialize)]
-struct KaplanMeierRaw {
-    points: Vec<SurvivalPoint>,
-}
-
-impl TryFrom<KaplanMeierRaw> for KaplanMeier {
-    type Error = Error;
-    fn try_from(raw: KaplanMeierRaw) -> Result<Self> {
+impl KaplanMeier {
+    /// Checks a deserialised curve against its recomputation from the times, events and
+    /// censorings, which is returned.
+    fn checked(self) -> Result<Self> {
         let rebuilt =
-            KaplanMeier::from_rows(raw.points.iter().map(|p| (p.time, p.events, p.censored)).collect())?;
+            KaplanMeier::from_rows(self.points.iter().map(|p| (p.time, p.events, p.censored)).collect())?;
         let close = |recomputed: f64, stored: f64| super::agrees(stored, recomputed);
-        let agree = rebuilt.points.len() == raw.points.len()
-            && rebuilt.points.iter().zip(&raw.points).all(|(a, b)| {
+        let agree = rebuilt.points.len() == self.points.len()
+            && rebuilt.points.iter().zip(&self.points).all(|(a, b)| {
                 close(a.time, b.time)
                     && close(a.at_risk, b.at_risk)
                     && close(a.survival, b.survival)

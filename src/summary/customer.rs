@@ -2,59 +2,53 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::serde_checked::checked_serde;
 use crate::{Error, Result};
 
-/// One customer's purchase history reduced to what the "buy till you die" models need.
-///
-/// Notation of the papers (Fader, Hardie & Lee 2005) beside the field names:
-///
-/// | field | paper | meaning |
-/// |---|---|---|
-/// | `frequency` | x | repeat purchases: purchase periods (buckets) after the first one |
-/// | `recency` | t_x | time from the first to the last purchase (0 when x = 0) |
-/// | `age` | T | time from the first purchase to the end of the calibration period |
-/// | `monetary_value` | z̄ (m_x) | mean value of the repeat purchases (0 when x = 0) |
-///
-/// Times are in the period unit the summaries were built with (for example weeks).
-/// Construct with [`CustomerSummary::new`] (checked) or get them from
-/// [`SummaryBuilder`](crate::summary::SummaryBuilder). Deserialising runs the same checks.
-///
-/// ```
-/// use customer_metrics::CustomerSummary;
-/// use rust_decimal::Decimal;
-///
-/// // Customer 1 of the CDNOW calibration summary.
-/// let c = CustomerSummary::new(2, 30.43, 38.86, Decimal::new(2235, 2))?;
-/// assert_eq!(c.frequency(), 2);
-/// assert!(CustomerSummary::new(2, 40.0, 38.86, Decimal::ZERO).is_err()); // recency > age
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawCustomerSummary")]
-pub struct CustomerSummary {
-    frequency: u32,
-    recency: f64,
-    age: f64,
-    monetary_value: Decimal,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    holdout: Option<HoldoutSummary>,
+checked_serde! {
+    /// One customer's purchase history reduced to what the "buy till you die" models need.
+    ///
+    /// Notation of the papers (Fader, Hardie & Lee 2005) beside the field names:
+    ///
+    /// | field | paper | meaning |
+    /// |---|---|---|
+    /// | `frequency` | x | repeat purchases: purchase periods (buckets) after the first one |
+    /// | `recency` | t_x | time from the first to the last purchase (0 when x = 0) |
+    /// | `age` | T | time from the first purchase to the end of the calibration period |
+    /// | `monetary_value` | z̄ (m_x) | mean value of the repeat purchases (0 when x = 0) |
+    ///
+    /// Times are in the period unit the summaries were built with (for example weeks).
+    /// Construct with [`CustomerSummary::new`] (checked) or get them from
+    /// [`SummaryBuilder`](crate::summary::SummaryBuilder). Deserialising runs the same checks.
+    ///
+    /// ```
+    /// use customer_metrics::CustomerSummary;
+    /// use rust_decimal::Decimal;
+    ///
+    /// // Customer 1 of the CDNOW calibration summary.
+    /// let c = CustomerSummary::new(2, 30.43, 38.86, Decimal::new(2235, 2))?;
+    /// assert_eq!(c.frequency(), 2);
+    /// assert!(CustomerSummary::new(2, 40.0, 38.86, Decimal::ZERO).is_err()); // recency > age
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CustomerSummary {
+        frequency: u32,
+        recency: f64,
+        age: f64,
+        monetary_value: Decimal,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        holdout: Option<HoldoutSummary>,
+    }
+    check = CustomerSummary::checked
 }
 
-#[derive(Deserialize)]
-struct RawCustomerSummary {
-    frequency: u32,
-    recency: f64,
-    age: f64,
-    monetary_value: Decimal,
-    #[serde(default)]
-    holdout: Option<HoldoutSummary>,
-}
-
-impl TryFrom<RawCustomerSummary> for CustomerSummary {
-    type Error = Error;
-    fn try_from(raw: RawCustomerSummary) -> Result<Self> {
-        let summary = CustomerSummary::new(raw.frequency, raw.recency, raw.age, raw.monetary_value)?;
-        Ok(match raw.holdout {
+impl CustomerSummary {
+    /// Runs the checks of [`CustomerSummary::new`] on a deserialised summary (the holdout
+    /// outcome was checked when it was deserialised).
+    fn checked(self) -> Result<Self> {
+        let summary = CustomerSummary::new(self.frequency, self.recency, self.age, self.monetary_value)?;
+        Ok(match self.holdout {
             Some(h) => summary.with_holdout(h),
             None => summary,
         })
@@ -127,27 +121,15 @@ impl CustomerSummary {
     }
 }
 
-/// A customer's purchases in the holdout period (after the calibration end).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawHoldoutSummary")]
-pub struct HoldoutSummary {
-    frequency: u32,
-    spend: Decimal,
-    length: f64,
-}
-
-#[derive(Deserialize)]
-struct RawHoldoutSummary {
-    frequency: u32,
-    spend: Decimal,
-    length: f64,
-}
-
-impl TryFrom<RawHoldoutSummary> for HoldoutSummary {
-    type Error = Error;
-    fn try_from(raw: RawHoldoutSummary) -> Result<Self> {
-        HoldoutSummary::new(raw.frequency, raw.spend, raw.length)
+checked_serde! {
+    /// A customer's purchases in the holdout period (after the calibration end).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct HoldoutSummary {
+        frequency: u32,
+        spend: Decimal,
+        length: f64,
     }
+    check = |h| HoldoutSummary::new(h.frequency, h.spend, h.length)
 }
 
 impl HoldoutSummary {

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::customer::CustomerSummary;
+use crate::serde_checked::checked_serde;
 use crate::{Error, Result};
 
 /// Repeat purchases of the whole customer base in one period (one row of the tracking series).
@@ -31,50 +32,47 @@ pub struct RecencyFrequencyCell {
     pub customers: u64,
 }
 
-/// How many customers have each (frequency, recency) pair: the data behind lifetimes'
-/// frequency/recency plots, sparse (only non-empty cells), sorted by frequency then recency.
-///
-/// ```
-/// use customer_metrics::{CustomerSummary, RecencyFrequencyMatrix};
-/// use rust_decimal::Decimal;
-///
-/// let base = [
-///     CustomerSummary::new(0, 0.0, 10.0, Decimal::ZERO)?,
-///     CustomerSummary::new(2, 4.5, 10.0, Decimal::ONE)?,
-///     CustomerSummary::new(2, 4.9, 12.0, Decimal::ONE)?,
-/// ];
-/// let m = RecencyFrequencyMatrix::from_summaries(&base);
-/// assert_eq!(m.count(2, 4), 2);
-/// assert_eq!(m.count(0, 0), 1);
-/// assert_eq!(m.total(), 3);
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(try_from = "RawRecencyFrequencyMatrix")]
-pub struct RecencyFrequencyMatrix {
-    cells: Vec<RecencyFrequencyCell>,
+checked_serde! {
+    /// How many customers have each (frequency, recency) pair: the data behind lifetimes'
+    /// frequency/recency plots, sparse (only non-empty cells), sorted by frequency then recency.
+    ///
+    /// ```
+    /// use customer_metrics::{CustomerSummary, RecencyFrequencyMatrix};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let base = [
+    ///     CustomerSummary::new(0, 0.0, 10.0, Decimal::ZERO)?,
+    ///     CustomerSummary::new(2, 4.5, 10.0, Decimal::ONE)?,
+    ///     CustomerSummary::new(2, 4.9, 12.0, Decimal::ONE)?,
+    /// ];
+    /// let m = RecencyFrequencyMatrix::from_summaries(&base);
+    /// assert_eq!(m.count(2, 4), 2);
+    /// assert_eq!(m.count(0, 0), 1);
+    /// assert_eq!(m.total(), 3);
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    pub struct RecencyFrequencyMatrix {
+        cells: Vec<RecencyFrequencyCell>,
+    }
+    check = RecencyFrequencyMatrix::checked
 }
 
-#[derive(Deserialize)]
-struct RawRecencyFrequencyMatrix {
-    cells: Vec<RecencyFrequencyCell>,
-}
-
-impl TryFrom<RawRecencyFrequencyMatrix> for RecencyFrequencyMatrix {
-    type Error = Error;
-    fn try_from(raw: RawRecencyFrequencyMatrix) -> Result<Self> {
-        let sorted = raw.cells.windows(2).all(|w| match w {
+impl RecencyFrequencyMatrix {
+    /// Checks a deserialised matrix: non-empty cells, distinct and sorted.
+    fn checked(self) -> Result<Self> {
+        let sorted = self.cells.windows(2).all(|w| match w {
             [a, b] => (a.frequency, a.recency) < (b.frequency, b.recency),
             _ => true,
         });
-        if !sorted || raw.cells.iter().any(|c| c.customers == 0) {
+        if !sorted || self.cells.iter().any(|c| c.customers == 0) {
             return Err(Error::Mismatch {
                 what: String::from(
                     "recency/frequency cells must be non-empty, distinct and sorted by (frequency, recency)",
                 ),
             });
         }
-        Ok(RecencyFrequencyMatrix { cells: raw.cells })
+        Ok(self)
     }
 }
 

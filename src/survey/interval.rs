@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::check_level;
 use crate::math::special::{normal_cdf, normal_sf, two_sided_p, z_for_level};
+use crate::serde_checked::checked_serde;
 use crate::{Error, Result};
 
 /// How a confidence interval was computed.
@@ -24,50 +25,41 @@ pub enum IntervalMethod {
     NormalMean,
 }
 
-/// A confidence interval: `lower <= estimate <= upper`, at confidence `level`.
-///
-/// `estimate` is the centre of the method: the observed value for Wald, Wilson and
-/// normal-mean intervals, and the adjusted estimate for [`IntervalMethod::AdjustedWald`].
-/// Units are those of the quantity (NPS points in [-100, 100], shares in [0, 1], means on the
-/// scale); bounds are clamped to that range.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "IntervalRaw")]
-pub struct Interval {
-    lower: f64,
-    estimate: f64,
-    upper: f64,
-    level: f64,
-    method: IntervalMethod,
+checked_serde! {
+    /// A confidence interval: `lower <= estimate <= upper`, at confidence `level`.
+    ///
+    /// `estimate` is the centre of the method: the observed value for Wald, Wilson and
+    /// normal-mean intervals, and the adjusted estimate for [`IntervalMethod::AdjustedWald`].
+    /// Units are those of the quantity (NPS points in [-100, 100], shares in [0, 1], means on the
+    /// scale); bounds are clamped to that range.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Interval {
+        lower: f64,
+        estimate: f64,
+        upper: f64,
+        level: f64,
+        method: IntervalMethod,
+    }
+    check = Interval::checked
 }
 
-/// The unchecked serde twin of [`Interval`].
-#[derive(Deserialize)]
-struct IntervalRaw {
-    lower: f64,
-    estimate: f64,
-    upper: f64,
-    level: f64,
-    method: IntervalMethod,
-}
-
-impl TryFrom<IntervalRaw> for Interval {
-    type Error = Error;
-    fn try_from(r: IntervalRaw) -> Result<Self> {
-        check_level(r.level)?;
-        if !(r.lower.is_finite() && r.upper.is_finite() && r.lower <= r.estimate && r.estimate <= r.upper) {
+impl Interval {
+    /// Checks a deserialised interval: a confidence level in (0, 1) and finite bounds with
+    /// `lower <= estimate <= upper`.
+    fn checked(self) -> Result<Self> {
+        check_level(self.level)?;
+        if !(self.lower.is_finite()
+            && self.upper.is_finite()
+            && self.lower <= self.estimate
+            && self.estimate <= self.upper)
+        {
             return Err(Error::param(
                 "interval",
-                format!("[{}, {}] around {}", r.lower, r.upper, r.estimate),
+                format!("[{}, {}] around {}", self.lower, self.upper, self.estimate),
                 "finite bounds with lower <= estimate <= upper",
             ));
         }
-        Ok(Interval {
-            lower: r.lower,
-            estimate: r.estimate,
-            upper: r.upper,
-            level: r.level,
-            method: r.method,
-        })
+        Ok(self)
     }
 }
 
@@ -144,42 +136,35 @@ pub enum TestMethod {
     DifferenceOfMeans,
 }
 
-/// A two-sided z-test of the difference of two independent estimates: `self − other`.
-///
-/// `z = difference / standard_error` and `p = 2(1 − Φ(|z|))`. When the standard error is zero
-/// (neither sample varies) and the difference is zero, the test reports `z = 0`, `p = 1`; a
-/// non-zero difference with zero standard error is an error where the test is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ComparisonRaw")]
-pub struct Comparison {
-    difference: f64,
-    standard_error: f64,
-    z: f64,
-    p_value: f64,
-    method: TestMethod,
+checked_serde! {
+    /// A two-sided z-test of the difference of two independent estimates: `self − other`.
+    ///
+    /// `z = difference / standard_error` and `p = 2(1 − Φ(|z|))`. When the standard error is zero
+    /// (neither sample varies) and the difference is zero, the test reports `z = 0`, `p = 1`; a
+    /// non-zero difference with zero standard error is an error where the test is computed.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Comparison {
+        difference: f64,
+        standard_error: f64,
+        z: f64,
+        p_value: f64,
+        method: TestMethod,
+    }
+    check = Comparison::checked
 }
 
-/// The unchecked serde twin of [`Comparison`].
-#[derive(Deserialize)]
-struct ComparisonRaw {
-    difference: f64,
-    standard_error: f64,
-    z: f64,
-    p_value: f64,
-    method: TestMethod,
-}
-
-impl TryFrom<ComparisonRaw> for Comparison {
-    type Error = Error;
-    fn try_from(r: ComparisonRaw) -> Result<Self> {
-        let test = Comparison::z_test(r.difference, r.standard_error, r.method)?;
+impl Comparison {
+    /// Checks a deserialised comparison: a valid z-test (see [`Comparison::z_test`]) whose z and
+    /// p-value agree with the difference and standard error.
+    fn checked(self) -> Result<Self> {
+        let test = Comparison::z_test(self.difference, self.standard_error, self.method)?;
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
-        if !(close(test.z, r.z) && close(test.p_value, r.p_value)) {
+        if !(close(test.z, self.z) && close(test.p_value, self.p_value)) {
             return Err(Error::Mismatch {
                 what: "comparison: z or p-value disagree with the difference".into(),
             });
         }
-        Ok(Comparison { z: r.z, p_value: r.p_value, ..test })
+        Ok(Comparison { z: self.z, p_value: self.p_value, ..test })
     }
 }
 

@@ -2,106 +2,93 @@
 //! macro that defines those metrics on top of [`ScaleCounts`].
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::interval::{Comparison, Interval, IntervalMethod, TestMethod, critical_z, wilson};
 use super::scale::ScaleCounts;
+use crate::serde_checked::checked_serde;
 use crate::{Error, Result};
 
 /// Tolerance of the consistency checks run when a report is deserialised (float round-off of a
 /// JSON round trip).
 const CONSISTENCY_TOLERANCE: f64 = 1e-9;
 
-/// Mean, distribution and favourable share of a non-empty set of responses on an integer scale
-/// (the output of [`CesAgreement`](crate::CesAgreement), [`CesEffort`](crate::CesEffort) and
-/// [`Csat`](crate::Csat)).
-///
-/// The *favourable* range is the instrument's good end: 5..=7 ("agree") on the CES 1..=7 scale,
-/// 1..=2 (low effort) on the CES 1..=5 effort scale, 4..=5 ("satisfied", top-2 box) for CSAT.
-/// Shares are weight shares in [0, 1]; the mean is on the scale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ScaleReportRaw")]
-pub struct ScaleReport {
-    scale_min: u8,
-    scale_max: u8,
-    favourable_min: u8,
-    favourable_max: u8,
-    responses: u64,
-    total_weight: Decimal,
-    effective_responses: f64,
-    counts: Vec<u64>,
-    distribution: Vec<f64>,
-    favourable_share: f64,
-    mean: f64,
-    standard_deviation: f64,
-}
-
-/// The unchecked serde twin of [`ScaleReport`].
-#[derive(Deserialize)]
-struct ScaleReportRaw {
-    scale_min: u8,
-    scale_max: u8,
-    favourable_min: u8,
-    favourable_max: u8,
-    responses: u64,
-    total_weight: Decimal,
-    effective_responses: f64,
-    counts: Vec<u64>,
-    distribution: Vec<f64>,
-    favourable_share: f64,
-    mean: f64,
-    standard_deviation: f64,
+checked_serde! {
+    /// Mean, distribution and favourable share of a non-empty set of responses on an integer scale
+    /// (the output of [`CesAgreement`](crate::CesAgreement), [`CesEffort`](crate::CesEffort) and
+    /// [`Csat`](crate::Csat)).
+    ///
+    /// The *favourable* range is the instrument's good end: 5..=7 ("agree") on the CES 1..=7 scale,
+    /// 1..=2 (low effort) on the CES 1..=5 effort scale, 4..=5 ("satisfied", top-2 box) for CSAT.
+    /// Shares are weight shares in [0, 1]; the mean is on the scale.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ScaleReport {
+        scale_min: u8,
+        scale_max: u8,
+        favourable_min: u8,
+        favourable_max: u8,
+        responses: u64,
+        total_weight: Decimal,
+        effective_responses: f64,
+        counts: Vec<u64>,
+        distribution: Vec<f64>,
+        favourable_share: f64,
+        mean: f64,
+        standard_deviation: f64,
+    }
+    check = ScaleReport::checked
 }
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= CONSISTENCY_TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
-impl TryFrom<ScaleReportRaw> for ScaleReport {
-    type Error = Error;
-    fn try_from(r: ScaleReportRaw) -> Result<Self> {
+impl ScaleReport {
+    /// Checks a deserialised report: scale, favourable range and per-level vectors consistent,
+    /// derived fields (favourable share, mean, standard deviation) equal to their
+    /// recomputation, which is returned.
+    fn checked(self) -> Result<Self> {
         let bad = |what: &str| Error::Mismatch { what: format!("scale report: {what}") };
-        let levels = usize::from(r.scale_max.saturating_sub(r.scale_min)) + 1;
-        if r.scale_min > r.scale_max
-            || r.favourable_min > r.favourable_max
-            || r.favourable_min < r.scale_min
-            || r.favourable_max > r.scale_max
-            || r.counts.len() != levels
-            || r.distribution.len() != levels
+        let levels = usize::from(self.scale_max.saturating_sub(self.scale_min)) + 1;
+        if self.scale_min > self.scale_max
+            || self.favourable_min > self.favourable_max
+            || self.favourable_min < self.scale_min
+            || self.favourable_max > self.scale_max
+            || self.counts.len() != levels
+            || self.distribution.len() != levels
         {
             return Err(bad("scale, favourable range and per-level vectors disagree"));
         }
-        let total = r.counts.iter().try_fold(0u64, |acc, c| acc.checked_add(*c));
-        if r.responses == 0 || total != Some(r.responses) || r.total_weight <= Decimal::ZERO {
+        let total = self.counts.iter().try_fold(0u64, |acc, c| acc.checked_add(*c));
+        if self.responses == 0 || total != Some(self.responses) || self.total_weight <= Decimal::ZERO {
             return Err(bad("counts must add up to a positive number of responses, with positive weight"));
         }
-        if !(r.effective_responses >= 1.0 - CONSISTENCY_TOLERANCE
-            && r.effective_responses <= r.responses as f64 * (1.0 + CONSISTENCY_TOLERANCE))
+        if !(self.effective_responses >= 1.0 - CONSISTENCY_TOLERANCE
+            && self.effective_responses <= self.responses as f64 * (1.0 + CONSISTENCY_TOLERANCE))
         {
             return Err(bad("the effective size must be in [1, responses]"));
         }
-        let shares_ok = r
+        let shares_ok = self
             .distribution
             .iter()
-            .zip(&r.counts)
+            .zip(&self.counts)
             .all(|(s, c)| (0.0..=1.0).contains(s) && (*c == 0) == (*s == 0.0));
-        if !shares_ok || !close(r.distribution.iter().sum(), 1.0) {
+        if !shares_ok || !close(self.distribution.iter().sum(), 1.0) {
             return Err(bad(
                 "the distribution must be shares in [0, 1], zero exactly where a count is, adding up to 1",
             ));
         }
         let out = ScaleReport::build(
-            (r.scale_min, r.scale_max),
-            (r.favourable_min, r.favourable_max),
-            r.responses,
-            r.total_weight,
-            r.effective_responses,
-            r.counts,
-            r.distribution,
+            (self.scale_min, self.scale_max),
+            (self.favourable_min, self.favourable_max),
+            self.responses,
+            self.total_weight,
+            self.effective_responses,
+            self.counts,
+            self.distribution,
         );
-        if !close(out.favourable_share, r.favourable_share)
-            || !close(out.mean, r.mean)
-            || !close(out.standard_deviation, r.standard_deviation)
+        if !close(out.favourable_share, self.favourable_share)
+            || !close(out.mean, self.mean)
+            || !close(out.standard_deviation, self.standard_deviation)
         {
             return Err(bad("favourable share, mean or standard deviation disagree with the distribution"));
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::interval::{Comparison, Interval, IntervalMethod, TestMethod, critical_z};
 use super::scale::{Response, ScaleCounts, tagged_serde};
 use crate::error::check_range;
+use crate::serde_checked::checked_serde;
 use crate::{Error, Metric, Result};
 
 /// Tolerance of the consistency checks run when a report is deserialised: derived fields
@@ -106,73 +107,60 @@ pub enum NpsMethod {
     AdjustedWald,
 }
 
-/// The Net Promoter Score of a non-empty set of responses.
-///
-/// Shares are weight shares (count shares when unweighted) in [0, 1]; `score` and
-/// `standard_error` are in NPS points (`100 · (p − d)` in [-100, 100]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "NpsReportRaw")]
-pub struct NpsReport {
-    responses: u64,
-    promoters: u64,
-    passives: u64,
-    detractors: u64,
-    total_weight: Decimal,
-    effective_responses: f64,
-    promoter_share: f64,
-    passive_share: f64,
-    detractor_share: f64,
-    score: f64,
-    standard_error: f64,
+checked_serde! {
+    /// The Net Promoter Score of a non-empty set of responses.
+    ///
+    /// Shares are weight shares (count shares when unweighted) in [0, 1]; `score` and
+    /// `standard_error` are in NPS points (`100 · (p − d)` in [-100, 100]).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct NpsReport {
+        responses: u64,
+        promoters: u64,
+        passives: u64,
+        detractors: u64,
+        total_weight: Decimal,
+        effective_responses: f64,
+        promoter_share: f64,
+        passive_share: f64,
+        detractor_share: f64,
+        score: f64,
+        standard_error: f64,
+    }
+    check = NpsReport::checked
 }
 
-/// The unchecked serde twin of [`NpsReport`].
-#[derive(Deserialize)]
-struct NpsReportRaw {
-    responses: u64,
-    promoters: u64,
-    passives: u64,
-    detractors: u64,
-    total_weight: Decimal,
-    effective_responses: f64,
-    promoter_share: f64,
-    passive_share: f64,
-    detractor_share: f64,
-    score: f64,
-    standard_error: f64,
-}
-
-impl TryFrom<NpsReportRaw> for NpsReport {
-    type Error = Error;
-    fn try_from(r: NpsReportRaw) -> Result<Self> {
+impl NpsReport {
+    /// Checks a deserialised report: counts and shares consistent, derived fields (score,
+    /// standard error) equal to their recomputation, which is returned.
+    fn checked(self) -> Result<Self> {
         let bad = |what: &str| Error::Mismatch { what: format!("NPS report: {what}") };
-        let counted = r.promoters.checked_add(r.passives).and_then(|x| x.checked_add(r.detractors));
-        if r.responses == 0 || counted != Some(r.responses) {
+        let counted = self.promoters.checked_add(self.passives).and_then(|x| x.checked_add(self.detractors));
+        if self.responses == 0 || counted != Some(self.responses) {
             return Err(bad("group counts must be positive in total and add up to the responses"));
         }
-        if r.total_weight <= Decimal::ZERO
-            || !(r.effective_responses >= 1.0 - CONSISTENCY_TOLERANCE
-                && r.effective_responses <= r.responses as f64 * (1.0 + CONSISTENCY_TOLERANCE))
+        if self.total_weight <= Decimal::ZERO
+            || !(self.effective_responses >= 1.0 - CONSISTENCY_TOLERANCE
+                && self.effective_responses <= self.responses as f64 * (1.0 + CONSISTENCY_TOLERANCE))
         {
             return Err(bad("the weight must be positive and the effective size in [1, responses]"));
         }
         let share = |name, s| check_range(name, s, 0.0, 1.0, "a share in [0, 1]");
         let shares = [
-            share("promoter_share", r.promoter_share)?,
-            share("passive_share", r.passive_share)?,
-            share("detractor_share", r.detractor_share)?,
+            share("promoter_share", self.promoter_share)?,
+            share("passive_share", self.passive_share)?,
+            share("detractor_share", self.detractor_share)?,
         ];
         if !close(shares.iter().sum(), 1.0) {
             return Err(bad("shares must be in [0, 1] and add up to 1"));
         }
         let out = NpsReport::new(
-            r.responses,
-            [r.promoters, r.passives, r.detractors],
-            r.total_weight,
-            r.effective_responses,
+            self.responses,
+            [self.promoters, self.passives, self.detractors],
+            self.total_weight,
+            self.effective_responses,
             shares,
         );
-        if !close(out.score, r.score) || !close(out.standard_error, r.standard_error) {
+        if !close(out.score, self.score) || !close(out.standard_error, self.standard_error) {
             return Err(bad("score or standard error disagree with the shares"));
         }
         Ok(out)

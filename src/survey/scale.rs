@@ -4,47 +4,36 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::check_range;
+use crate::serde_checked::checked_serde;
 use crate::{Error, Result};
 
-/// One survey response: a score and an optional positive weight (1 when unweighted).
-///
-/// The score is checked against the instrument's scale when it is recorded
-/// (for example 0..=10 for [`Nps`](crate::Nps)): it must be a finite integer on the scale,
-/// otherwise recording fails with [`Error::ScoreOutOfRange`] naming it.
-///
-/// Weights are design or frequency weights: a response of weight 2 counts in every share,
-/// score and mean exactly like the same response recorded twice. Standard errors use Kish's
-/// effective sample size instead of the raw count (see the [module docs](crate::survey)).
-///
-/// ```
-/// use customer_metrics::Response;
-/// use rust_decimal::Decimal;
-///
-/// let plain: Response = 9.into(); // weight 1
-/// let weighted = Response::weighted(9.0, Decimal::new(25, 1))?; // weight 2.5
-/// assert_eq!(plain.weight(), Decimal::ONE);
-/// assert_eq!(weighted.weight(), Decimal::new(25, 1));
-/// # Ok::<(), customer_metrics::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ResponseRaw")]
-pub struct Response {
-    score: f64,
-    weight: Decimal,
-}
-
-/// The unchecked serde twin of [`Response`].
-#[derive(Deserialize)]
-struct ResponseRaw {
-    score: f64,
-    weight: Decimal,
-}
-
-impl TryFrom<ResponseRaw> for Response {
-    type Error = Error;
-    fn try_from(raw: ResponseRaw) -> Result<Self> {
-        Response::weighted(raw.score, raw.weight)
+checked_serde! {
+    /// One survey response: a score and an optional positive weight (1 when unweighted).
+    ///
+    /// The score is checked against the instrument's scale when it is recorded
+    /// (for example 0..=10 for [`Nps`](crate::Nps)): it must be a finite integer on the scale,
+    /// otherwise recording fails with [`Error::ScoreOutOfRange`] naming it.
+    ///
+    /// Weights are design or frequency weights: a response of weight 2 counts in every share,
+    /// score and mean exactly like the same response recorded twice. Standard errors use Kish's
+    /// effective sample size instead of the raw count (see the [module docs](crate::survey)).
+    ///
+    /// ```
+    /// use customer_metrics::Response;
+    /// use rust_decimal::Decimal;
+    ///
+    /// let plain: Response = 9.into(); // weight 1
+    /// let weighted = Response::weighted(9.0, Decimal::new(25, 1))?; // weight 2.5
+    /// assert_eq!(plain.weight(), Decimal::ONE);
+    /// assert_eq!(weighted.weight(), Decimal::new(25, 1));
+    /// # Ok::<(), customer_metrics::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Response {
+        score: f64,
+        weight: Decimal,
     }
+    check = |r| Response::weighted(r.score, r.weight)
 }
 
 impl Response {
