@@ -89,9 +89,10 @@ pub enum Error {
         what: String,
     },
 
-    /// A maximum-likelihood fit did not converge.
+    /// A maximum-likelihood fit did not converge: this is the fit's report.
     ///
-    /// Fix: supply starting values, a penalty, more iterations, or check the data.
+    /// Fix: supply starting values, a penalty (`penalizer`), more iterations, or check the data
+    /// (a model whose parameter runs off to infinity may not suit the data).
     #[error(
         "fit did not converge after {iterations} iterations (gradient norm {gradient_norm}, log-likelihood {log_likelihood})"
     )]
@@ -102,6 +103,8 @@ pub enum Error {
         gradient_norm: f64,
         /// Log-likelihood at the last iterate.
         log_likelihood: f64,
+        /// The parameters at the last iterate, in the model's parameter order.
+        parameters: Vec<f64>,
     },
 
     /// An exact (integer or decimal) computation overflowed its type.

@@ -98,6 +98,7 @@
 mod error;
 mod math;
 mod metric;
+pub mod models;
 pub mod retention;
 mod segmented;
 mod serde_checked;
@@ -106,6 +107,7 @@ pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
+pub use models::{Fit, FitOptions, FitReport, Fitter, PurchaseModel, SimulatedCustomer, continuous_rate};
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,
     LifeTable, LifeTableRow, MedianSurvival, Period, PeriodCounts, RevenueMovements, RevenueRetention,

@@ -1,3 +1,6 @@
-//! Numerical building blocks shared by the metrics (crate-private).
+//! Numerical building blocks shared by the metrics and models (crate-private).
 
+pub(crate) mod optimize;
+pub(crate) mod quadrature;
+pub(crate) mod random;
 pub(crate) mod special;

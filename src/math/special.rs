@@ -47,6 +47,51 @@ pub(crate) fn normal_quantile(p: f64) -> f64 {
     if q < 0.0 { -val } else { val }
 }
 
+/// `ln Γ(x)` for `x > 0` (musl's `lgamma`, relative error about 1e-15 away from the zeros of
+/// `ln Γ` at 1 and 2, where the error is absolute and about 1e-16).
+pub(crate) fn ln_gamma(x: f64) -> f64 {
+    libm::lgamma(x)
+}
+
+/// `ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b)` for `a, b > 0`.
+pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// The digamma function `ψ(x) = d ln Γ(x) / dx` for `x > 0`: upward recurrence to `x ≥ 10`,
+/// then the asymptotic (Stirling) series to `x⁻¹⁴`; relative error below 1e-15 except near the
+/// root at 1.4616…, where the error is absolute and about 1e-16.
+pub(crate) fn digamma(x: f64) -> f64 {
+    if !(x > 0.0) || !x.is_finite() {
+        return if x == f64::INFINITY { f64::INFINITY } else { f64::NAN };
+    }
+    let mut shift = 0.0;
+    let mut x = x;
+    while x < 10.0 {
+        shift -= 1.0 / x;
+        x += 1.0;
+    }
+    let inv2 = 1.0 / (x * x);
+    // Bernoulli terms B_2k / (2k x^2k), k = 1..7.
+    let series = inv2
+        * (1.0 / 12.0
+            - inv2
+                * (1.0 / 120.0
+                    - inv2
+                        * (1.0 / 252.0
+                            - inv2 * (1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))));
+    shift + x.ln() - 0.5 / x - series
+}
+
+/// `ln(eˣ + eʸ)` without overflow; `−∞` inputs are handled.
+pub(crate) fn log_add_exp(x: f64, y: f64) -> f64 {
+    let (hi, lo) = if x >= y { (x, y) } else { (y, x) };
+    if hi == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY;
+    }
+    hi + (lo - hi).exp().ln_1p()
+}
+
 /// The two-sided critical value `z_{1−(1−level)/2}` of a confidence level in (0, 1).
 pub(crate) fn z_for_level(level: f64) -> f64 {
     normal_quantile(0.5 + level / 2.0)
@@ -160,5 +205,36 @@ mod tests {
         assert!(two_sided_p(f64::NAN).is_nan());
         assert!(normal_quantile(1.5).is_nan());
         assert_eq!(normal_quantile(0.0), f64::NEG_INFINITY);
+    }
+
+    // Reference values: mpmath at 30 digits (loggamma, digamma).
+    #[test]
+    fn gamma_family_matches_mpmath() {
+        let ln_gamma_cases = [
+            (0.5, 0.572_364_942_924_700_1),
+            (1e-3, 6.907_178_885_383_853_7),
+            (10.5, 13.940_625_219_403_763),
+            (1e5, 1_051_287.708_973_656_9),
+        ];
+        for (x, want) in ln_gamma_cases {
+            let got = ln_gamma(x);
+            assert!((got - want).abs() <= 2e-15 * want.abs().max(1.0), "lnΓ({x}) = {got}, want {want}");
+        }
+        let digamma_cases = [
+            (1.0, -0.577_215_664_901_532_9),
+            (0.5, -1.963_510_026_021_423_5),
+            (1e-3, -1_000.575_571_931_810_3),
+            (3.7, 1.167_153_539_361_511_4),
+            (12.25, 2.464_154_655_185_369),
+            (1e6, 13.815_510_057_964_191),
+        ];
+        for (x, want) in digamma_cases {
+            let got = digamma(x);
+            assert!((got - want).abs() <= 4e-15 * want.abs().max(1.0), "ψ({x}) = {got}, want {want}");
+        }
+        assert!(digamma(0.0).is_nan() && digamma(-1.0).is_nan());
+        assert!((ln_beta(2.0, 3.0) - (1.0_f64 / 12.0).ln()).abs() < 1e-15);
+        assert!((log_add_exp(1000.0, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert_eq!(log_add_exp(f64::NEG_INFINITY, f64::NEG_INFINITY), f64::NEG_INFINITY);
     }
 }
