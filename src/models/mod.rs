@@ -26,7 +26,12 @@
 //! *continuously compounded* discount rate `δ` per period (for an annual rate `d` and weekly
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
+mod bg_bb;
 mod fit;
+mod sbg;
+
+pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
+pub use sbg::{Cohort, Sbg, SbgFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
 pub(crate) use fit::{Rows, maximize};
@@ -89,7 +94,11 @@ pub trait PurchaseModel: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// As the single-customer method.
-    fn conditional_expected_purchases_batch(&self, customers: &[CustomerSummary], t: f64) -> Result<Vec<f64>> {
+    fn conditional_expected_purchases_batch(
+        &self,
+        customers: &[CustomerSummary],
+        t: f64,
+    ) -> Result<Vec<f64>> {
         customers.iter().map(|c| self.conditional_expected_purchases(c, t)).collect()
     }
 }
@@ -113,7 +122,11 @@ pub(crate) fn check_horizon(t: f64) -> Result<f64> {
 
 /// Checks a model parameter: finite and `> 0`.
 pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 { Ok(value) } else { Err(Error::param(name, value, "a finite number > 0")) }
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::param(name, value, "a finite number > 0"))
+    }
 }
 
 /// Relative accuracy asked of numeric DERT quadrature.
@@ -184,7 +197,8 @@ impl SimulatedCustomer {
         if t < self.observed {
             let holdout = u32::try_from(self.purchases.len() - calibration.len())
                 .map_err(|_| Error::overflow("simulated holdout frequency"))?;
-            let h = crate::summary::HoldoutSummary::new(holdout, rust_decimal::Decimal::ZERO, self.observed - t)?;
+            let h =
+                crate::summary::HoldoutSummary::new(holdout, rust_decimal::Decimal::ZERO, self.observed - t)?;
             Ok(summary.with_holdout(h))
         } else {
             Ok(summary)
