@@ -1,7 +1,8 @@
 //! The shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007).
 
+use crate::math::gamma_shift::ln_beta_accurate as ln_beta;
 use crate::math::random::Rng;
-use crate::math::special::{digamma, ln_beta};
+use crate::math::special::digamma;
 use crate::models::{Fit, FitReport, Fitter, Rows, check_positive, maximize};
 use crate::serde_checked::checked_serde;
 use crate::{Error, Result};
