@@ -411,6 +411,11 @@ impl Fitter<Sbg> {
     }
 
     fn fit_rows(&self, rows: &Rows<2>) -> Result<Sbg> {
+        // Without a single customer lost, the likelihood rises towards α → 0: no finite MLE.
+        let lost = rows.values.iter().zip(&rows.weights).filter(|(v, _)| v[1] == 0.0).count();
+        if lost == 0 {
+            return Err(Error::NotEnoughData { what: "an sBG fit (customers lost)", needed: 1, got: 0 });
+        }
         let mut starts = Vec::new();
         if let Some(m) = self.initial_model() {
             starts.push([m.alpha, m.beta]);
@@ -439,7 +444,8 @@ impl Fit for Fitter<Sbg> {
     type Model = Sbg;
 
     /// Fits α and β to the cohorts' churn counts, the survivors after each cohort's last
-    /// period right-censored.
+    /// period right-censored. [`Error::NotEnoughData`] when no customer was lost (no finite
+    /// estimate exists).
     fn fit(&self, rows: &[Cohort]) -> Result<Sbg> {
         self.fit_rows(&Self::rows(rows, None)?)
     }
