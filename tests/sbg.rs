@@ -31,12 +31,12 @@ fn log_likelihood_at_fixed_parameters() {
     let (regular, high_end) = (calibration(&REGULAR), calibration(&HIGH_END));
     let ll = |a, b, c: &Cohort| Sbg::new(a, b).expect("valid").log_likelihood(c);
     let cases = [
-        (1.0, 1.0, &regular, -1741.730_262_177_014),
-        (1.0, 1.0, &high_end, -2115.545_506_645_606),
-        (0.704, 1.182, &regular, -1680.265_190_553_352),
-        (0.704077, 1.182043, &regular, -1680.265_188_463_333),
-        (0.668, 3.806, &high_end, -1611.158_150_354_922),
-        (0.668088, 3.806095, &high_end, -1611.158_147_391_22),
+        (1.0, 1.0, &regular, -1741.730262177014),
+        (1.0, 1.0, &high_end, -2115.545506645606),
+        (0.704, 1.182, &regular, -1680.265190553352),
+        (0.704077, 1.182043, &regular, -1680.265188463333),
+        (0.668, 3.806, &high_end, -1611.158150354922),
+        (0.668088, 3.806095, &high_end, -1611.15814739122),
     ];
     for (a, b, c, want) in cases {
         let got = ll(a, b, c);
@@ -118,13 +118,13 @@ fn del_and_derl_table() {
         (
             0.704,
             1.182,
-            3.695_147_405_574_574_2,
+            3.6951474055745743,
             [2.964_662_146, 4.103_458_62, 5.894_422_86, 6.842_617_137, 7.769_547_6],
         ),
         (
             0.668,
             3.806,
-            5.922_596_407_612_764,
+            5.922596407612764,
             [5.414_856_048, 5.901_753_168, 6.897_057_398, 7.529_949_531, 8.212_196_003],
         ),
     ];
@@ -212,14 +212,14 @@ fn checked_inputs_and_serde() {
 fn high_precision_hard_points() {
     // S(10^4) at (0.001, 1000): `beta(a, b+10000)/beta(a, b)`.
     let m = Sbg::new(0.001, 1000.0).expect("valid");
-    assert!(close(m.survival(10_000), 0.997_604_524_296_056_85, 1e-14));
+    assert!(close(m.survival(10_000), 0.9976045242960568, 1e-14));
     // DEL(0.01) at (0.001, 1000): `hyp2f1(1, b, a+b, 1/1.01)`.
-    assert!(close(m.del(0.01).expect("converges"), 100.990_752_270_196_87, 1e-12));
+    assert!(close(m.del(0.01).expect("converges"), 100.99075227019686, 1e-12));
     // P(T = 10^4) at (0.5, 2): `beta(1.5, 2+9999)/beta(0.5, 2)`.
     let m = Sbg::new(0.5, 2.0).expect("valid");
-    assert!(close(m.churn_probability(10_000), 6.645_455_884_171_434e-7, 1e-13));
+    assert!(close(m.churn_probability(10_000), 6.645455884171434e-7, 1e-13));
     // DERL(0.01, 10^4 renewals) at (0.5, 2): `(b+n-1)/(a+b+n-1)*hyp2f1(1, b+n, a+b+n, 1/1.01)`, n = 10001.
-    assert!(close(m.derl(0.01, 10_000).expect("converges"), 100.497_538_972_858_63, 1e-12));
+    assert!(close(m.derl(0.01, 10_000).expect("converges"), 100.49753897285864, 1e-12));
 }
 
 // ---------------------------------------------------------------- invariants

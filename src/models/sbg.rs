@@ -229,8 +229,8 @@ impl Sbg {
         Ok(b / (self.alpha + b))
     }
 
-    /// The expected lifetime E[T] = E[1/θ] = (α + β − 1)/(α − 1) in periods, which is finite
-    /// only for α > 1: `None` when α ≤ 1 (then E[T] = ∞; use the discounted [`Sbg::del`]).
+    /// The expected lifetime E\[T\] = E\[1/θ\] = (α + β − 1)/(α − 1) in periods, which is finite
+    /// only for α > 1: `None` when α ≤ 1 (then E\[T\] = ∞; use the discounted [`Sbg::del`]).
     #[must_use]
     pub fn expected_lifetime(&self) -> Option<f64> {
         (self.alpha > 1.0).then(|| (self.alpha + self.beta - 1.0) / (self.alpha - 1.0))
