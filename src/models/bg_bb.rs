@@ -195,13 +195,61 @@ pub type BgBbFitter = Fitter<BgBb>;
 /// of the term recursion (whose rounding grows like the number of terms, 1e-10 at 10⁶).
 const DIRECT_SUM_LIMIT: u32 = 1_000_000;
 
-/// ln Σ_{i} e^{v_i} over a slice of log-terms (−∞ for an empty slice).
-fn log_sum_exp(terms: &[f64]) -> f64 {
-    let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return max;
+/// Rows reserved up front by the simulators; more are allocated as they are produced, so a
+/// huge request costs memory only as rows are made and never overflows a capacity computation.
+const PREALLOCATE: usize = 1 << 16;
+
+/// A one-pass log-sum-exp of terms `e^{v_i}` with an attached weighted sum of per-term vectors
+/// `Σ_i e^{v_i} g_i` (the gradient of the sum), both kept relative to the largest term so far:
+/// no allocation, no overflow, whatever the number of terms.
+#[derive(Debug, Clone, Copy)]
+struct LogSum<const K: usize> {
+    max: f64,
+    sum: f64,
+    acc: [f64; K],
+}
+
+impl<const K: usize> LogSum<K> {
+    fn new() -> Self {
+        LogSum { max: f64::NEG_INFINITY, sum: 0.0, acc: [0.0; K] }
     }
-    max + terms.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
+
+    /// Adds the term `e^v` with vector `g`.
+    fn add(&mut self, v: f64, g: &[f64; K]) {
+        if v.is_nan() || v == f64::NEG_INFINITY {
+            return;
+        }
+        if v > self.max {
+            let scale = (self.max - v).exp();
+            self.sum = self.sum * scale + 1.0;
+            for (a, gi) in self.acc.iter_mut().zip(g) {
+                *a = *a * scale + gi;
+            }
+            self.max = v;
+        } else {
+            let w = (v - self.max).exp();
+            self.sum += w;
+            for (a, gi) in self.acc.iter_mut().zip(g) {
+                *a += w * gi;
+            }
+        }
+    }
+
+    /// `ln Σ e^{v_i}` (−∞ without terms).
+    fn ln(&self) -> f64 {
+        if self.sum > 0.0 { self.max + self.sum.ln() } else { f64::NEG_INFINITY }
+    }
+
+    /// `Σ e^{v_i} g_i / Σ e^{v_i}`: the gradient of `ln Σ e^{v_i}` when `g_i = ∇v_i`.
+    fn weighted_mean(&self) -> [f64; K] {
+        let mut out = self.acc;
+        if self.sum > 0.0 {
+            for o in &mut out {
+                *o /= self.sum;
+            }
+        }
+        out
+    }
 }
 
 /// ln C(n, k).
@@ -216,41 +264,49 @@ fn row_log_likelihood(p: &[f64; 4], row: &[f64; 3], grad: Option<&mut [f64; 4]>)
     let [x, t_x, n] = *row;
     let ln_bab = ln_beta(a, b);
     let ln_bgd = ln_beta(g, d);
-    let extra = (n - t_x) as usize;
-    let mut terms = Vec::with_capacity(extra + 1);
-    terms.push(ln_beta(a + x, b + n - x) - ln_bab + ln_beta(g, d + n) - ln_bgd);
+    let extra = (n - t_x) as u64;
+    let alive = ln_beta(a + x, b + n - x) - ln_bab + ln_beta(g, d + n) - ln_bgd;
+    let dead = |s: f64| ln_beta(a + x, b + s - x) - ln_bab + ln_beta(g + 1.0, d + s) - ln_bgd;
+    let Some(grad) = grad else {
+        let mut sum = LogSum::<0>::new();
+        sum.add(alive, &[]);
+        for i in 0..extra {
+            sum.add(dead(t_x + i as f64), &[]);
+        }
+        return sum.ln();
+    };
+    let (psi_ab, psi_gd) = (digamma(a + b), digamma(g + d));
+    let common_a = digamma(a + x) - digamma(a) + psi_ab;
+    let (psi_b, psi_d) = (digamma(b), digamma(d));
+    let mut sum = LogSum::<4>::new();
+    // Alive through n: ∇ of ln B(α+x, β+n−x) − ln B(α,β) + ln B(γ, δ+n) − ln B(γ,δ).
+    let (psi_abn, psi_gdn) = (digamma(a + b + n), digamma(g + d + n));
+    sum.add(
+        alive,
+        &[
+            common_a - psi_abn,
+            digamma(b + n - x) - psi_abn - psi_b + psi_ab,
+            psi_gd - psi_gdn,
+            digamma(d + n) - psi_gdn - psi_d + psi_gd,
+        ],
+    );
+    // Died just before opportunity s + 1 (s = t_x + i): ψ(γ+1) − ψ(γ) = 1/γ.
     for i in 0..extra {
         let s = t_x + i as f64;
-        terms.push(ln_beta(a + x, b + s - x) - ln_bab + ln_beta(g + 1.0, d + s) - ln_bgd);
+        let psi_abs = digamma(a + b + s);
+        let psi_end = digamma(g + d + s + 1.0);
+        sum.add(
+            dead(s),
+            &[
+                common_a - psi_abs,
+                digamma(b + s - x) - psi_abs - psi_b + psi_ab,
+                1.0 / g - psi_end + psi_gd,
+                digamma(d + s) - psi_end - psi_d + psi_gd,
+            ],
+        );
     }
-    let ll = log_sum_exp(&terms);
-    if let Some(grad) = grad {
-        let (psi_ab, psi_gd) = (digamma(a + b), digamma(g + d));
-        let common_a = digamma(a + x) - digamma(a) + psi_ab;
-        let (psi_b, psi_d) = (digamma(b), digamma(d));
-        // Term 0: alive through n.
-        let w0 = (terms[0] - ll).exp();
-        let psi_abn = digamma(a + b + n);
-        let psi_gdn = digamma(g + d + n);
-        let mut acc = [
-            w0 * (common_a - psi_abn),
-            w0 * (digamma(b + n - x) - psi_abn - psi_b + psi_ab),
-            w0 * (psi_gd - psi_gdn),
-            w0 * (digamma(d + n) - psi_gdn - psi_d + psi_gd),
-        ];
-        for (i, term) in terms.iter().enumerate().skip(1) {
-            let s = t_x + (i - 1) as f64;
-            let w = (term - ll).exp();
-            let psi_abs = digamma(a + b + s);
-            let psi_end = digamma(g + d + s + 1.0);
-            acc[0] += w * (common_a - psi_abs);
-            acc[1] += w * (digamma(b + s - x) - psi_abs - psi_b + psi_ab);
-            acc[2] += w * (1.0 / g - psi_end + psi_gd);
-            acc[3] += w * (digamma(d + s) - psi_end - psi_d + psi_gd);
-        }
-        *grad = acc;
-    }
-    ll
+    *grad = sum.weighted_mean();
+    sum.ln()
 }
 
 fn row_of(c: &BgBbCustomer) -> [f64; 3] {
@@ -405,15 +461,16 @@ impl BgBb {
         let [a, b, g, d] = self.params();
         let (xf, nf) = (f64::from(x), f64::from(n));
         let (ln_bab, ln_bgd) = (ln_beta(a, b), ln_beta(g, d));
-        let mut terms = Vec::with_capacity((n - x) as usize + 1);
-        terms.push(ln_choose(nf, xf) + ln_beta(a + xf, b + nf - xf) - ln_bab + ln_beta(g, d + nf) - ln_bgd);
+        let mut sum = LogSum::<0>::new();
+        sum.add(ln_choose(nf, xf) + ln_beta(a + xf, b + nf - xf) - ln_bab + ln_beta(g, d + nf) - ln_bgd, &[]);
         for i in x..n {
             let i = f64::from(i);
-            terms.push(
+            sum.add(
                 ln_choose(i, xf) + ln_beta(a + xf, b + i - xf) - ln_bab + ln_beta(g + 1.0, d + i) - ln_bgd,
+                &[],
             );
         }
-        log_sum_exp(&terms).exp().clamp(0.0, 1.0)
+        sum.ln().exp().clamp(0.0, 1.0)
     }
 
     /// Discounted expected residual transactions with a discount rate `d` per opportunity
@@ -461,7 +518,7 @@ impl BgBb {
         let n = usize::try_from(opportunities).map_err(|_| Error::overflow("opportunities"))?;
         customers.checked_mul(n).ok_or(Error::overflow("simulated histories"))?;
         let mut rng = Rng::new(seed);
-        let mut out = Vec::with_capacity(customers);
+        let mut out = Vec::with_capacity(customers.min(PREALLOCATE));
         for _ in 0..customers {
             let p = rng.beta(self.alpha, self.beta);
             let theta = rng.beta(self.gamma, self.delta);
@@ -483,7 +540,7 @@ impl BgBb {
     /// As [`BgBb::simulate_histories`].
     pub fn simulate(&self, customers: usize, opportunities: u32, seed: u64) -> Result<Vec<BgBbCustomer>> {
         let mut rng = Rng::new(seed);
-        let mut out = Vec::with_capacity(customers);
+        let mut out = Vec::with_capacity(customers.min(PREALLOCATE));
         for _ in 0..customers {
             let p = rng.beta(self.alpha, self.beta);
             let theta = rng.beta(self.gamma, self.delta);
