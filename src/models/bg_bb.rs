@@ -654,6 +654,18 @@ mod tests {
     }
 
     #[test]
+    fn expectation_is_continuous_across_the_closed_form_switch() {
+        for g in [0.657, 1.0, 1.0 + 1e-12, 3.0] {
+            let m = BgBb::new(1.2, 0.75, g, 2.783).expect("valid");
+            let (a, b) =
+                (m.expected_transactions(DIRECT_SUM_LIMIT), m.expected_transactions(DIRECT_SUM_LIMIT + 1));
+            let last = 1.2 / 1.95
+                * (ln_beta(g, 2.783 + f64::from(DIRECT_SUM_LIMIT) + 1.0) - ln_beta(g, 2.783)).exp();
+            assert!(((b - a) - last).abs() < 1e-10 * a, "{g}: {a} {b} {last}");
+        }
+    }
+
+    #[test]
     fn dert_matches_brute_force_and_limits() {
         let m = BgBb::new(1.204, 0.750, 0.657, 2.783).expect("valid");
         let c = BgBbCustomer::new(4, 5, 6).expect("valid");
