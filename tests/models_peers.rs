@@ -62,7 +62,8 @@ fn ours(model: &dyn PurchaseModel, case: &Value, quantity: &str) -> Option<f64> 
     })
 }
 
-const QUANTITIES: [&str; 6] = ["p_alive", "conditional_expected", "expected", "pmf", "dert", "log_likelihood"];
+const QUANTITIES: [&str; 6] =
+    ["p_alive", "conditional_expected", "expected", "pmf", "dert", "log_likelihood"];
 
 struct Tally {
     compared_with_lifetimes: usize,
