@@ -107,7 +107,7 @@ pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
-pub use models::{Fit, FitOptions, FitReport, Fitter, GammaGamma, GammaGammaFitter, PurchaseModel, SimulatedCustomer, continuous_rate};
+pub use models::{Clv, Fit, FitOptions, FitReport, Fitter, GammaGamma, GammaGammaFitter, PurchaseModel, SimulatedCustomer, SpendModel, continuous_rate};
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,
     LifeTable, LifeTableRow, MedianSurvival, Period, PeriodCounts, RevenueMovements, RevenueRetention,

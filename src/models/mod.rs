@@ -27,7 +27,9 @@
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
 mod fit;
+mod clv;
 mod gamma_gamma;
+pub use clv::{Clv, SpendModel};
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
