@@ -28,7 +28,12 @@
 
 mod fit;
 mod clv;
+mod diagnostics;
 mod gamma_gamma;
+pub use diagnostics::{
+    ConditionalExpectations, ConditionalGroup, FrequencyBin, TrackingRow, conditional_expectations,
+    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking, tracking_from_summaries,
+};
 pub use clv::{Clv, SpendModel};
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
 
