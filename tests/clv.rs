@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use customer_metrics::{
     Clv, CustomerSummary, GammaGamma, HoldoutSummary, PurchaseModel, Result, SummaryBuilder, SummaryOptions,
-    Transaction, conditional_expectations, expected_cumulative_tracking, first_purchase_offsets, frequency_histogram,
-    tracking, tracking_from_summaries,
+    Transaction, conditional_expectations, expected_cumulative_tracking, first_purchase_offsets,
+    frequency_histogram, tracking, tracking_from_summaries,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -94,7 +94,9 @@ impl PurchaseModel for Exponential {
         let y = k * t;
         // P(n + 1, y) = 1 − e^{−y} Σ_{j=0}^{n} y^j / j!.
         let partial: f64 = (0..=n).map(|j| ln_poisson(j, y).exp()).sum();
-        let dead = self.dropout * (f64::from(n) * self.rate.ln() - f64::from(n + 1) * k.ln()).exp() * (1.0 - partial);
+        let dead = self.dropout
+            * (f64::from(n) * self.rate.ln() - f64::from(n + 1) * k.ln()).exp()
+            * (1.0 - partial);
         Ok((-self.dropout * t).exp() * ln_poisson(n, self.rate * t).exp() + dead)
     }
 }
@@ -112,7 +114,8 @@ fn test_models_are_consistent() {
     // The pmf of the exponential-lifetime model sums to 1 and has mean E[X(t)].
     let model = Exponential { rate: 0.4, dropout: 0.05 };
     for t in [0.5, 10.0, 60.0] {
-        let probs: Vec<f64> = (0..400).map(|n| model.probability_of_purchases(n, t).expect("valid")).collect();
+        let probs: Vec<f64> =
+            (0..400).map(|n| model.probability_of_purchases(n, t).expect("valid")).collect();
         let total: f64 = probs.iter().sum();
         let mean: f64 = probs.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
         assert!((total - 1.0).abs() < 1e-12, "{t}: {total}");
@@ -131,7 +134,8 @@ fn undiscounted_sum_is_the_expected_purchases() {
         assert!((got - expected).abs() < 1e-12 * expected, "{}: {got} vs {expected}", model.name());
     }
     // Poisson: 0.3 × 52 = 15.6 purchases × $10 × margin 0.25 = $39.
-    let value = clv.with_margin(Decimal::new(25, 2)).expect("valid").value(&Poisson { rate: 0.3 }, &Decimal::TEN, &c);
+    let value =
+        clv.with_margin(Decimal::new(25, 2)).expect("valid").value(&Poisson { rate: 0.3 }, &Decimal::TEN, &c);
     assert!((f(value.expect("valid")) - 39.0).abs() < 1e-12);
 }
 
@@ -179,7 +183,11 @@ fn dert_form_by_hand() {
     let got = clv.discounted_purchases(&model, &c).expect("valid");
     let by_hand = model.probability_alive(&c) * 0.2 / (0.01 + delta);
     assert!((got - by_hand).abs() < 1e-9 * by_hand, "{got} vs {by_hand}");
-    let value = clv.with_margin(Decimal::new(3, 1)).expect("valid").value(&model, &Decimal::from(40), &c).expect("ok");
+    let value = clv
+        .with_margin(Decimal::new(3, 1))
+        .expect("valid")
+        .value(&model, &Decimal::from(40), &c)
+        .expect("ok");
     assert!((f(value) - by_hand * 12.0).abs() < 1e-8 * by_hand * 12.0);
 }
 
@@ -205,14 +213,16 @@ fn finite_sum_converges_to_dert() {
     let mut gaps = Vec::new();
     for step in [1.0, 0.1, 0.01] {
         let h = (3_000.0 / step) as u32;
-        let sum = Clv::finite(step, h, (delta * step).exp_m1()).expect("valid").discounted_purchases(&model, &c);
+        let sum =
+            Clv::finite(step, h, (delta * step).exp_m1()).expect("valid").discounted_purchases(&model, &c);
         gaps.push((dert - sum.expect("valid")) / dert);
     }
     assert!(gaps.iter().all(|g| *g > 0.0), "{gaps:?}");
     assert!(gaps[2] < 2e-4 && gaps[1] / gaps[2] > 8.0 && gaps[0] / gaps[1] > 8.0, "{gaps:?}");
     // Poisson, exactly: Σ_{k≥1} λΔ v^k = λΔ/d against DERT λ/δ = λΔ/ln(1 + d).
     let poisson = Poisson { rate: 0.5 };
-    let sum = Clv::finite(2.0, 20_000, 0.05).expect("valid").discounted_purchases(&poisson, &c).expect("valid");
+    let sum =
+        Clv::finite(2.0, 20_000, 0.05).expect("valid").discounted_purchases(&poisson, &c).expect("valid");
     assert!((sum - 0.5 * 2.0 / 0.05).abs() < 1e-9, "{sum}");
     let dert = Clv::dert(2.0, 0.05).expect("valid").discounted_purchases(&poisson, &c).expect("valid");
     assert!((dert - 0.5 * 2.0 / 1.05f64.ln()).abs() < 1e-9);
@@ -358,8 +368,10 @@ fn views_by_hand_on_the_exponential_model() {
 fn tracking_on_cdnow_reads_the_builders_series() {
     let data = include_str!("data/cdnow_sample_transactions.txt");
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y%m%d").expect("date");
-    let options =
-        SummaryOptions::default().period_days(7.0).calibration_end(date("19970930")).observation_end(date("19980630"));
+    let options = SummaryOptions::default()
+        .period_days(7.0)
+        .calibration_end(date("19970930"))
+        .observation_end(date("19980630"));
     let mut builder = SummaryBuilder::new(options).expect("valid");
     for line in data.lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
@@ -374,11 +386,16 @@ fn tracking_on_cdnow_reads_the_builders_series() {
     let repeat: u64 = summaries
         .customers
         .iter()
-        .map(|c| u64::from(c.summary.frequency()) + u64::from(c.summary.holdout().map_or(0, |h| h.frequency())))
+        .map(|c| {
+            u64::from(c.summary.frequency()) + u64::from(c.summary.holdout().map_or(0, |h| h.frequency()))
+        })
         .sum();
     let last = rows.last().expect("rows");
     assert_eq!(last.actual_cumulative, repeat);
-    assert_eq!(rows.iter().map(|r| r.actual_calibration).sum::<u64>(), summaries.customers.iter().map(|c| u64::from(c.summary.frequency())).sum::<u64>());
+    assert_eq!(
+        rows.iter().map(|r| r.actual_calibration).sum::<u64>(),
+        summaries.customers.iter().map(|c| u64::from(c.summary.frequency())).sum::<u64>()
+    );
     // Expected by hand: λ Σ_i max(0, k + 1 − s_i) with s_i = days from 1997-01-01 / 7.
     let origin = date("19970101");
     let offsets = first_purchase_offsets(&summaries, 7.0).expect("valid");
@@ -453,7 +470,8 @@ fn views_on_a_simulated_base() {
         let (a, e) = (rows[k].actual_cumulative as f64, rows[k].expected_cumulative);
         assert!((a / e - 1.0).abs() < 0.03, "period {k}: actual {a}, expected {e}");
     }
-    let weekly: f64 = rows.iter().map(|r| (r.actual as f64 - r.expected).abs()).sum::<f64>() / rows.len() as f64;
+    let weekly: f64 =
+        rows.iter().map(|r| (r.actual as f64 - r.expected).abs()).sum::<f64>() / rows.len() as f64;
     let mean: f64 = rows.iter().map(|r| r.expected).sum::<f64>() / rows.len() as f64;
     assert!(weekly < 0.15 * mean, "mean absolute weekly error {weekly} vs mean {mean}");
     // Same as the generic form with the offsets.
@@ -466,7 +484,12 @@ fn views_on_a_simulated_base() {
     for b in &bins {
         let e = b.expected;
         let sd = (e * (1.0 - e / 6_000.0)).sqrt();
-        assert!((b.actual as f64 - e).abs() < 4.0 * sd + 0.02 * e, "bin {}: {} vs {e}", b.frequency, b.actual);
+        assert!(
+            (b.actual as f64 - e).abs() < 4.0 * sd + 0.02 * e,
+            "bin {}: {} vs {e}",
+            b.frequency,
+            b.actual
+        );
     }
 
     // Conditional expectations: each group with 300+ customers within 4 standard errors of
@@ -487,6 +510,11 @@ fn views_on_a_simulated_base() {
         let sd = (members.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
         let (a, e) = (g.actual.expect("non-empty"), g.expected.expect("non-empty"));
         assert!((a - m).abs() < 1e-12);
-        assert!((a - e).abs() < 4.0 * sd / n.sqrt() + 0.03 * e, "x = {} ({}): {a} vs {e}", g.frequency, g.customers);
+        assert!(
+            (a - e).abs() < 4.0 * sd / n.sqrt() + 0.03 * e,
+            "x = {} ({}): {a} vs {e}",
+            g.frequency,
+            g.customers
+        );
     }
 }

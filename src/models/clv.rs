@@ -177,7 +177,7 @@ impl Clv {
                 }
             }
         }
-        if self.margin.is_sign_negative() && !self.margin.is_zero() || self.margin > Decimal::ONE {
+        if (self.margin.is_sign_negative() && !self.margin.is_zero()) || self.margin > Decimal::ONE {
             return Err(Error::param("margin", self.margin, "a share of the spend in [0, 1]"));
         }
         Ok(self)
@@ -231,7 +231,8 @@ impl Clv {
                 let mut inner = 0.0;
                 for k in 1..h {
                     discount *= v;
-                    inner += model.conditional_expected_purchases(customer, self.step * f64::from(k))? * discount;
+                    inner +=
+                        model.conditional_expected_purchases(customer, self.step * f64::from(k))? * discount;
                 }
                 let last = model.conditional_expected_purchases(customer, self.step * f64::from(h))?;
                 last * (discount * v) + (1.0 - v) * inner
@@ -240,7 +241,9 @@ impl Clv {
         if value.is_finite() && value >= 0.0 {
             Ok(value)
         } else {
-            Err(Error::overflow("discounted expected purchases (the model returned a non-finite or negative value)"))
+            Err(Error::overflow(
+                "discounted expected purchases (the model returned a non-finite or negative value)",
+            ))
         }
     }
 
@@ -250,8 +253,14 @@ impl Clv {
     /// As [`Clv::discounted_purchases`] and the spend model's
     /// [`SpendModel::expected_spend`]; [`Error::Overflow`] when the value does not fit a
     /// [`Decimal`].
-    pub fn value(&self, model: &dyn PurchaseModel, spend: &dyn SpendModel, customer: &CustomerSummary) -> Result<Decimal> {
-        let purchases = to_decimal(self.discounted_purchases(model, customer)?, "the discounted expected purchases")?;
+    pub fn value(
+        &self,
+        model: &dyn PurchaseModel,
+        spend: &dyn SpendModel,
+        customer: &CustomerSummary,
+    ) -> Result<Decimal> {
+        let purchases =
+            to_decimal(self.discounted_purchases(model, customer)?, "the discounted expected purchases")?;
         let spend = spend.expected_spend(customer)?;
         purchases
             .checked_mul(spend)
@@ -278,9 +287,15 @@ impl Clv {
     ///
     /// # Errors
     /// As [`Clv::value`]; [`Error::Overflow`] when the total does not fit a [`Decimal`].
-    pub fn total(&self, model: &dyn PurchaseModel, spend: &dyn SpendModel, customers: &[CustomerSummary]) -> Result<Decimal> {
+    pub fn total(
+        &self,
+        model: &dyn PurchaseModel,
+        spend: &dyn SpendModel,
+        customers: &[CustomerSummary],
+    ) -> Result<Decimal> {
         customers.iter().try_fold(Decimal::ZERO, |acc, c| {
-            acc.checked_add(self.value(model, spend, c)?).ok_or(Error::overflow("the total customer lifetime value"))
+            acc.checked_add(self.value(model, spend, c)?)
+                .ok_or(Error::overflow("the total customer lifetime value"))
         })
     }
 }
@@ -301,13 +316,20 @@ mod tests {
         assert!(clv.with_margin(Decimal::new(11, 1)).is_err());
         assert!(clv.with_margin(Decimal::new(-1, 1)).is_err());
         assert_eq!(clv.with_margin(Decimal::ZERO).expect("valid").margin(), Decimal::ZERO);
-        assert!((Clv::dert(52.0, 0.15).expect("valid").continuous_rate() - 1.15f64.ln() / 52.0).abs() < 1e-18);
-        assert!(Decimal::NEGATIVE_ONE.expected_spend(&CustomerSummary::new(0, 0.0, 1.0, Decimal::ZERO).expect("ok")).is_err());
+        assert!(
+            (Clv::dert(52.0, 0.15).expect("valid").continuous_rate() - 1.15f64.ln() / 52.0).abs() < 1e-18
+        );
+        assert!(
+            Decimal::NEGATIVE_ONE
+                .expected_spend(&CustomerSummary::new(0, 0.0, 1.0, Decimal::ZERO).expect("ok"))
+                .is_err()
+        );
     }
 
     #[test]
     fn serde_round_trip_revalidates() {
-        let clv = Clv::finite(4.345, 12, 0.01).and_then(|c| c.with_margin(Decimal::new(25, 2))).expect("valid");
+        let clv =
+            Clv::finite(4.345, 12, 0.01).and_then(|c| c.with_margin(Decimal::new(25, 2))).expect("valid");
         let json = serde_json::to_string(&clv).expect("serialise");
         assert_eq!(serde_json::from_str::<Clv>(&json).expect("deserialise"), clv);
         assert!(serde_json::from_str::<Clv>(r#"{"step":1.0,"rate":0.0,"margin":"0.5"}"#).is_err()); // DERT at rate 0

@@ -69,7 +69,11 @@ pub fn expected_cumulative_tracking(
     periods: usize,
 ) -> Result<Vec<f64>> {
     if let Some(s) = first_purchase_offsets.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
-        return Err(Error::param("first_purchase", s, "an offset in periods from the origin, finite and >= 0"));
+        return Err(Error::param(
+            "first_purchase",
+            s,
+            "an offset in periods from the origin, finite and >= 0",
+        ));
     }
     let cohorts = distinct_counts(first_purchase_offsets.iter().copied());
     let mut cumulative = vec![0.0; periods];
@@ -132,7 +136,11 @@ pub fn tracking(
 /// [`Error::InvalidParameter`] naming `period_days` unless it is finite and `> 0`.
 pub fn first_purchase_offsets<Id>(summaries: &Summaries<Id>, period_days: f64) -> Result<Vec<f64>> {
     if !(period_days.is_finite() && period_days > 0.0) {
-        return Err(Error::param("period_days", period_days, "the period length the summaries were built with, in days"));
+        return Err(Error::param(
+            "period_days",
+            period_days,
+            "the period length the summaries were built with, in days",
+        ));
     }
     let origin = summaries.customers.iter().map(|c| c.first_purchase).min();
     Ok(match origin {
@@ -180,7 +188,11 @@ pub struct FrequencyBin {
 /// # Errors
 /// [`Error::InvalidParameter`] naming `bins` when `k = 0`; [`Error::NotEnoughData`] without
 /// customers; what the model's [`PurchaseModel::probability_of_purchases`] returns.
-pub fn frequency_histogram(model: &dyn PurchaseModel, customers: &[CustomerSummary], bins: u32) -> Result<Vec<FrequencyBin>> {
+pub fn frequency_histogram(
+    model: &dyn PurchaseModel,
+    customers: &[CustomerSummary],
+    bins: u32,
+) -> Result<Vec<FrequencyBin>> {
     if bins == 0 {
         return Err(Error::param("bins", 0, "at least 1 (bins x = 0, …, k − 1 and x >= k)"));
     }
@@ -209,7 +221,12 @@ pub fn frequency_histogram(model: &dyn PurchaseModel, customers: &[CustomerSumma
         .into_iter()
         .zip(expected)
         .zip(0..=bins)
-        .map(|((actual, expected), frequency)| FrequencyBin { frequency, open: frequency == bins, actual, expected })
+        .map(|((actual, expected), frequency)| FrequencyBin {
+            frequency,
+            open: frequency == bins,
+            actual,
+            expected,
+        })
         .collect())
 }
 
@@ -283,7 +300,11 @@ pub fn conditional_expectations(
     };
     let all = sums.iter().fold((0, 0.0, 0.0), |a, s| (a.0 + s.0, a.1 + s.1, a.2 + s.2));
     if all.0 == 0 {
-        return Err(Error::NotEnoughData { what: "conditional expectations (customers with a holdout outcome)", needed: 1, got: 0 });
+        return Err(Error::NotEnoughData {
+            what: "conditional expectations (customers with a holdout outcome)",
+            needed: 1,
+            got: 0,
+        });
     }
     Ok(ConditionalExpectations {
         groups: sums.into_iter().zip(0..=bins).map(|(s, x)| group(x, x == bins, s)).collect(),
@@ -320,7 +341,11 @@ mod tests {
         fn probability_of_purchases(&self, n: u32, t: f64) -> Result<f64> {
             let m = self.0 * t;
             let ln_factorial: f64 = (1..=n).map(|i| f64::from(i).ln()).sum();
-            Ok(if m == 0.0 { f64::from(u8::from(n == 0)) } else { (f64::from(n) * m.ln() - m - ln_factorial).exp() })
+            Ok(if m == 0.0 {
+                f64::from(u8::from(n == 0))
+            } else {
+                (f64::from(n) * m.ln() - m - ln_factorial).exp()
+            })
         }
     }
 

@@ -4,8 +4,9 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::fit::{Fit, FitReport, Fitter, Rows, maximize};
 use super::check_positive;
+use super::fit::{Fit, FitReport, Fitter};
+use super::{Rows, maximize};
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_gamma};
 use crate::serde_checked::checked_serde;
@@ -103,7 +104,12 @@ impl GammaGamma {
     /// # Errors
     /// [`Error::InvalidParameter`] naming `p`, `q` or `v` unless each is finite and `> 0`.
     pub fn new(p: f64, q: f64, v: f64) -> Result<Self> {
-        Ok(GammaGamma { p: check_positive("p", p)?, q: check_positive("q", q)?, v: check_positive("v", v)?, report: None })
+        Ok(GammaGamma {
+            p: check_positive("p", p)?,
+            q: check_positive("q", q)?,
+            v: check_positive("v", v)?,
+            report: None,
+        })
     }
 
     /// p: shape of each transaction value.
@@ -185,7 +191,11 @@ impl GammaGamma {
     /// pγ/(q − 1) in `f64`.
     fn mean_spend_f64(&self) -> Result<f64> {
         if self.q <= 1.0 {
-            return Err(Error::param("q", self.q, "q > 1 (the population mean spend pγ/(q − 1) is infinite)"));
+            return Err(Error::param(
+                "q",
+                self.q,
+                "q > 1 (the population mean spend pγ/(q − 1) is infinite)",
+            ));
         }
         Ok(self.p * self.v / (self.q - 1.0))
     }
@@ -233,7 +243,10 @@ impl GammaGamma {
                         let spend = if h.frequency() == 0 {
                             Decimal::ZERO
                         } else {
-                            to_decimal(rng.gamma(self.p * f64::from(h.frequency()), nu), "a simulated holdout spend")?
+                            to_decimal(
+                                rng.gamma(self.p * f64::from(h.frequency()), nu),
+                                "a simulated holdout spend",
+                            )?
                         };
                         summary.with_holdout(HoldoutSummary::new(h.frequency(), spend, h.length())?)
                     }
@@ -250,7 +263,7 @@ fn spend_row(customer: &CustomerSummary) -> Result<Option<[f64; 2]>> {
         return Ok(None);
     }
     let m = decimal_to_f64(customer.monetary_value())?;
-    if !(m > 0.0) {
+    if m <= 0.0 {
         return Err(Error::InvalidSummary {
             customer: String::from("?"),
             reason: format!(
@@ -348,7 +361,9 @@ impl Fitter<GammaGamma> {
         for (i, row) in rows.iter().enumerate() {
             let weight = weights.and_then(|w| w.get(i).copied()).unwrap_or(1.0);
             let value = spend_row(row).map_err(|e| match e {
-                Error::InvalidSummary { reason, .. } => Error::InvalidSummary { customer: format!("row {i}"), reason },
+                Error::InvalidSummary { reason, .. } => {
+                    Error::InvalidSummary { customer: format!("row {i}"), reason }
+                }
                 other => other,
             })?;
             if let Some(value) = value {
@@ -363,8 +378,9 @@ impl Fitter<GammaGamma> {
                 got: 0,
             });
         }
-        let likelihood =
-            |params: &[f64; 3], row: &[f64; 2], grad: &mut [f64; 3]| row_log_likelihood(params, row, Some(grad));
+        let likelihood = |params: &[f64; 3], row: &[f64; 2], grad: &mut [f64; 3]| {
+            row_log_likelihood(params, row, Some(grad))
+        };
         let starts = match self.initial_model() {
             Some(m) => vec![[m.p, m.q, m.v]],
             None => starting_values(&rows),
@@ -379,7 +395,10 @@ impl Fitter<GammaGamma> {
 fn starting_values(rows: &Rows<2>) -> Vec<[f64; 3]> {
     let total = rows.total_weight();
     let mean = rows.values.iter().zip(&rows.weights).map(|(r, w)| r[1] * w).sum::<f64>() / total;
-    [(1.0, 2.0), (5.0, 4.0), (20.0, 10.0), (0.5, 1.5)].iter().map(|&(p, q)| [p, q, mean * (q - 1.0) / p]).collect()
+    [(1.0, 2.0), (5.0, 4.0), (20.0, 10.0), (0.5, 1.5)]
+        .iter()
+        .map(|&(p, q)| [p, q, mean * (q - 1.0) / p])
+        .collect()
 }
 
 #[cfg(test)]
@@ -407,7 +426,11 @@ mod tests {
                 down[j] -= h;
                 let numeric = (ll_only(&up, &row) - ll_only(&down, &row)) / (2.0 * h);
                 let scale = numeric.abs().max(1.0 / params[j]);
-                assert!((g[j] - numeric).abs() < 1e-6 * scale, "param {j} at {params:?}, {row:?}: {} vs {numeric}", g[j]);
+                assert!(
+                    (g[j] - numeric).abs() < 1e-6 * scale,
+                    "param {j} at {params:?}, {row:?}: {} vs {numeric}",
+                    g[j]
+                );
             }
         }
     }

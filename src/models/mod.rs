@@ -28,13 +28,14 @@
 
 mod fit;
 mod clv;
+pub use clv::{Clv, SpendModel};
 mod diagnostics;
-mod gamma_gamma;
 pub use diagnostics::{
     ConditionalExpectations, ConditionalGroup, FrequencyBin, TrackingRow, conditional_expectations,
-    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking, tracking_from_summaries,
+    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking,
+    tracking_from_summaries,
 };
-pub use clv::{Clv, SpendModel};
+mod gamma_gamma;
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
