@@ -518,3 +518,36 @@ fn views_on_a_simulated_base() {
         );
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The views over random bases: expected counts are finite and non-negative, the
+    /// histogram's expected counts add up to the number of customers, cumulative tracking is
+    /// non-decreasing, and the conditional means are non-negative.
+    #[test]
+    fn view_invariants(
+        lrate in -3.0f64..0.5, ldrop in -3.0f64..0.0,
+        rows in proptest::collection::vec((0u32..50, 0.0f64..=1.0, 0.0f64..1e3, 0u32..30, 0.0f64..100.0), 1..40),
+        bins in 1u32..12,
+    ) {
+        let model = Exponential { rate: 10f64.powf(lrate), dropout: 10f64.powf(ldrop) };
+        let base: Vec<CustomerSummary> = rows
+            .iter()
+            .map(|&(x, frac, age, holdout, length)| {
+                let t_x = if x == 0 { 0.0 } else { frac * age };
+                customer(x, t_x, age).with_holdout(HoldoutSummary::new(holdout, Decimal::ZERO, length).expect("valid"))
+            })
+            .collect();
+        let histogram = frequency_histogram(&model, &base, bins).expect("valid");
+        let total: f64 = histogram.iter().map(|b| b.expected).sum();
+        prop_assert!(histogram.iter().all(|b| b.expected.is_finite() && b.expected >= 0.0));
+        prop_assert!((total - base.len() as f64).abs() < 1e-9 * base.len() as f64);
+        let view = conditional_expectations(&model, &base, bins).expect("valid");
+        prop_assert_eq!(view.total.customers, base.len() as u64);
+        prop_assert!(view.groups.iter().filter_map(|g| g.expected).all(|e| e.is_finite() && e >= 0.0));
+        let offsets: Vec<f64> = rows.iter().map(|r| r.1 * 20.0).collect();
+        let cumulative = expected_cumulative_tracking(&model, &offsets, 60).expect("valid");
+        prop_assert!(cumulative.windows(2).all(|w| w[1] >= w[0] && w[1].is_finite()));
+    }
+}

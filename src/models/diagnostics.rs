@@ -11,6 +11,41 @@
 //!
 //! Identical inputs are evaluated once (customers who share a first-purchase offset, an age),
 //! so the views cost time in proportion to the distinct values, not the customers.
+//!
+//! # Example
+//!
+//! With a customer who buys at a known rate of 0.2 a week and never leaves (a Poisson
+//! purchaser: `P(X(t) = n)` is Poisson with mean `0.2t`), the expected number of customers with
+//! no repeat purchase after 10 weeks is `e^{−2}` per customer:
+//!
+//! ```
+//! use customer_metrics::{CustomerSummary, PurchaseModel, Result, frequency_histogram};
+//! use rust_decimal::Decimal;
+//! # #[derive(Debug)]
+//! # struct Poisson(f64);
+//! # impl PurchaseModel for Poisson {
+//! #     fn name(&self) -> &'static str { "Poisson" }
+//! #     fn log_likelihood(&self, c: &CustomerSummary) -> f64 { f64::from(c.frequency()) * self.0.ln() - self.0 * c.age() }
+//! #     fn probability_alive(&self, _: &CustomerSummary) -> f64 { 1.0 }
+//! #     fn expected_purchases(&self, t: f64) -> Result<f64> { Ok(self.0 * t) }
+//! #     fn conditional_expected_purchases(&self, _: &CustomerSummary, t: f64) -> Result<f64> { Ok(self.0 * t) }
+//! #     fn probability_of_purchases(&self, n: u32, t: f64) -> Result<f64> {
+//! #         let m = self.0 * t;
+//! #         Ok((f64::from(n) * m.ln() - m - (1..=n).map(|i| f64::from(i).ln()).sum::<f64>()).exp())
+//! #     }
+//! # }
+//!
+//! let base = [
+//!     CustomerSummary::new(0, 0.0, 10.0, Decimal::ZERO)?,
+//!     CustomerSummary::new(1, 4.0, 10.0, Decimal::TEN)?,
+//!     CustomerSummary::new(6, 9.5, 10.0, Decimal::TEN)?,
+//! ];
+//! let bins = frequency_histogram(&Poisson(0.2), &base, 3)?; // x = 0, 1, 2 and x >= 3
+//! assert_eq!(bins.iter().map(|b| b.actual).collect::<Vec<_>>(), [1, 1, 0, 1]);
+//! assert!((bins[0].expected - 3.0 * (-2.0f64).exp()).abs() < 1e-12);
+//! assert!(bins[3].open);
+//! # Ok::<(), customer_metrics::Error>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 

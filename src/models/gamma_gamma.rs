@@ -168,7 +168,8 @@ impl GammaGamma {
     }
 
     /// E(M | x, z̄) = p(γ + z̄x)/(px + q − 1): the expected spend per transaction of this
-    /// customer (the population mean [`GammaGamma::mean_spend`] when `x = 0`).
+    /// customer (the population mean [`GammaGamma::mean_spend`] when `x = 0`; lifetimes'
+    /// `conditional_expected_average_profit`).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming `q` when `px + q ≤ 1` (for `x = 0`: `q ≤ 1`; the
