@@ -107,7 +107,12 @@ pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
-pub use models::{Fit, FitOptions, FitReport, Fitter, PurchaseModel, SimulatedCustomer, continuous_rate};
+pub use models::{
+    Clv, ConditionalExpectations, ConditionalGroup, Fit, FitOptions, FitReport, Fitter, FrequencyBin,
+    GammaGamma, GammaGammaFitter, PurchaseModel, SimulatedCustomer, SpendModel, TrackingRow,
+    conditional_expectations, continuous_rate, expected_cumulative_tracking, first_purchase_offsets,
+    frequency_histogram, tracking, tracking_from_summaries,
+};
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,
     LifeTable, LifeTableRow, MedianSurvival, Period, PeriodCounts, RevenueMovements, RevenueRetention,

@@ -27,6 +27,16 @@
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
 mod fit;
+mod clv;
+pub use clv::{Clv, SpendModel};
+mod diagnostics;
+pub use diagnostics::{
+    ConditionalExpectations, ConditionalGroup, FrequencyBin, TrackingRow, conditional_expectations,
+    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking,
+    tracking_from_summaries,
+};
+mod gamma_gamma;
+pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
 pub(crate) use fit::{Rows, maximize};
