@@ -184,7 +184,7 @@ where
         iterations += 1;
         let mut dir: Vec<f64> = (0..n).map(|i| -dot(&h[i * n..(i + 1) * n], &grad)).collect();
         let mut slope = dot(&dir, &grad);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
             h = identity(n);
             first_update = true;
@@ -298,7 +298,7 @@ pub(crate) fn invert_spd(a: &[f64], n: usize) -> Option<Vec<f64>> {
             let sum: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
             if i == j {
                 let d = a[i * n + i] - sum;
-                if !(d > 0.0) {
+                if d.is_nan() || d <= 0.0 {
                     return None;
                 }
                 l[i * n + i] = d.sqrt();

@@ -28,9 +28,18 @@
 
 mod bg_bb;
 mod fit;
-mod sbg;
-
 pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
+mod clv;
+pub use clv::{Clv, SpendModel};
+mod diagnostics;
+pub use diagnostics::{
+    ConditionalExpectations, ConditionalGroup, FrequencyBin, TrackingRow, conditional_expectations,
+    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking,
+    tracking_from_summaries,
+};
+mod gamma_gamma;
+pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
+mod sbg;
 pub use sbg::{Cohort, Sbg, SbgFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
@@ -226,7 +235,7 @@ mod tests {
         // Saturating E(t) = 1 − e^{−t/5}: DERT = (1/5)/(δ + 1/5).
         let got = numeric_dert(|t| Ok(1.0 - (-t / 5.0).exp()), 0.05, 10.0).expect("finite");
         assert!((got - 0.2 / 0.25).abs() < 1e-10, "{got}");
-        assert!(numeric_dert(|t| Ok(t), 0.0, 1.0).is_err());
+        assert!(numeric_dert(Ok, 0.0, 1.0).is_err());
     }
 
     #[test]
