@@ -107,7 +107,10 @@ pub mod survey;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
-pub use models::{Fit, FitOptions, FitReport, Fitter, PurchaseModel, SimulatedCustomer, continuous_rate};
+pub use models::{
+    BgNbd, BgNbdFitter, Fit, FitOptions, FitReport, Fitter, MbgNbd, MbgNbdFitter, PurchaseModel, SimulatedCustomer,
+    continuous_rate,
+};
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,
     LifeTable, LifeTableRow, MedianSurvival, Period, PeriodCounts, RevenueMovements, RevenueRetention,

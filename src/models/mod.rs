@@ -27,6 +27,11 @@
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
 mod fit;
+mod beta_geometric;
+mod bg_nbd;
+mod mbg_nbd;
+pub use bg_nbd::{BgNbd, BgNbdFitter};
+pub use mbg_nbd::{MbgNbd, MbgNbdFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
 pub(crate) use fit::{Rows, maximize};
