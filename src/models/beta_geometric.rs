@@ -19,7 +19,7 @@
 
 use crate::math::quadrature::integrate;
 use crate::math::random::Rng;
-use crate::math::special::{digamma, ln_beta, ln_beta_inc, ln_gamma, log_add_exp};
+use crate::math::special::{digamma, ln_beta_inc, ln_beta_precise as ln_beta, ln_gamma, log_add_exp};
 use crate::models::{FitOptions, FitReport, Rows, SimulatedCustomer, check_ages, check_positive, maximize};
 use crate::summary::CustomerSummary;
 use crate::{Error, Result};
@@ -288,7 +288,9 @@ pub(crate) fn probability_of_purchases(dropout: Dropout, params: Params, n: u32,
     let ln_b = ln_beta(a, b);
     let ln_p0 = alpha.ln() - (alpha + t).ln(); // ln(α/(α+t))
     let ln_q = t.ln() - (alpha + t).ln(); // ln(t/(α+t))
-    let ln_nb = ln_rising(r, n) - ln_gamma(n + 1.0) + r * ln_p0 + if n > 0.0 { n * ln_q } else { 0.0 };
+    // Γ(r+n)/(Γ(r) n!) = 1/(n B(n, r)) for n ≥ 1 (one cancellation-free ln B instead of three ln Γ).
+    let ln_coefficient = if n > 0.0 { -n.ln() - ln_beta(n, r) } else { 0.0 };
+    let ln_nb = ln_coefficient + r * ln_p0 + if n > 0.0 { n * ln_q } else { 0.0 };
     let first = ln_beta(a, b + m) - ln_b + ln_nb;
     if m == 0.0 {
         return first.exp().min(1.0);
