@@ -213,3 +213,242 @@ fn mbg_nbd_recovers_simulated_parameters() {
     let se = fit.report().unwrap().standard_errors.clone().unwrap();
     recover::<MbgNbd>([0.5, 4.0, 0.8, 2.5], [fit.r(), fit.alpha(), fit.a(), fit.b()], &se, "MBG/NBD");
 }
+
+// ---------------------------------------------------------------------------------------------
+// (3) Invariants over the hard region: x up to 1e5, T up to 1e4, t_x in [0, T], parameters
+// 1e-3..1e3, horizons up to 1e4.
+
+fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
+    (lo.ln()..hi.ln()).prop_map(f64::exp)
+}
+
+fn hard_model() -> impl Strategy<Value = (bool, [f64; 4])> {
+    (
+        any::<bool>(),
+        log_uniform(1e-3, 1e3),
+        log_uniform(1e-3, 1e3),
+        log_uniform(1e-3, 1e3),
+        log_uniform(1e-3, 1e3),
+    )
+        .prop_map(|(mbg, r, alpha, a, b)| (mbg, [r, alpha, a, b]))
+}
+
+fn boxed(mbg: bool, p: [f64; 4]) -> Box<dyn PurchaseModel> {
+    if mbg {
+        Box::new(MbgNbd::new(p[0], p[1], p[2], p[3]).unwrap())
+    } else {
+        Box::new(BgNbd::new(p[0], p[1], p[2], p[3]).unwrap())
+    }
+}
+
+fn hard_customer() -> impl Strategy<Value = CustomerSummary> {
+    (prop_oneof![Just(0u32), 1u32..20, 0u32..=100_000], 0.0..=1e4f64, 0.0..=1.0f64).prop_map(|(x, age, share)| {
+        let t_x = if x == 0 { 0.0 } else { share * age };
+        customer(x, t_x, age)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn predictions_are_finite_and_ordered(
+        (mbg, p) in hard_model(),
+        c in hard_customer(),
+        t1 in 0.0..=1e4f64,
+        grow in 0.0..=1.0f64,
+        n in prop_oneof![0u32..5, 0u32..=100_000],
+    ) {
+        let model = boxed(mbg, p);
+        let t2 = t1 + grow * (1e4 - t1);
+        let ll = model.log_likelihood(&c);
+        prop_assert!(ll.is_finite(), "LL {ll}");
+        let alive = model.probability_alive(&c);
+        prop_assert!((0.0..=1.0).contains(&alive), "P(alive) {alive}");
+        let (y1, y2) = (
+            model.conditional_expected_purchases(&c, t1).unwrap(),
+            model.conditional_expected_purchases(&c, t2).unwrap(),
+        );
+        prop_assert!(y1.is_finite() && y1 >= 0.0 && y2.is_finite(), "E[Y] {y1} {y2}");
+        prop_assert!(y2 >= y1 * (1.0 - 1e-10), "E[Y] decreasing: {y1} at {t1}, {y2} at {t2}");
+        let (e1, e2) = (model.expected_purchases(t1).unwrap(), model.expected_purchases(t2).unwrap());
+        prop_assert!(e1.is_finite() && e1 >= 0.0 && e2.is_finite(), "E[X] {e1} {e2}");
+        prop_assert!(e2 >= e1 * (1.0 - 1e-10), "E[X] decreasing: {e1} at {t1}, {e2} at {t2}");
+        let pmf = model.probability_of_purchases(n, t1).unwrap();
+        prop_assert!(pmf.is_finite() && (0.0..=1.0).contains(&pmf), "P(X = {n}) {pmf}");
+    }
+
+    #[test]
+    fn serde_round_trip_revalidates((mbg, p) in hard_model()) {
+        if mbg {
+            let m = MbgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+            let back: MbgNbd = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+            prop_assert_eq!(back, m);
+        } else {
+            let m = BgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+            let back: BgNbd = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+            prop_assert_eq!(back, m);
+        }
+    }
+}
+
+#[test]
+fn checked_constructors_serde_and_threads() {
+    assert_send_sync::<BgNbd>();
+    assert_send_sync::<MbgNbd>();
+    assert_send_sync::<BgNbdFitter>();
+    assert!(BgNbd::new(0.0, 1.0, 1.0, 1.0).is_err());
+    assert!(BgNbd::new(1.0, f64::NAN, 1.0, 1.0).is_err());
+    assert!(MbgNbd::new(1.0, 1.0, -1.0, 1.0).is_err());
+    assert!(MbgNbd::new(1.0, 1.0, 1.0, f64::INFINITY).is_err());
+    assert!(serde_json::from_str::<BgNbd>(r#"{"r":-1.0,"alpha":1.0,"a":1.0,"b":1.0}"#).is_err());
+    assert!(serde_json::from_str::<MbgNbd>(r#"{"r":1.0,"alpha":1.0,"a":0.0,"b":1.0}"#).is_err());
+    let model = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    assert!(model.expected_purchases(-1.0).is_err());
+    assert!(model.conditional_expected_purchases(&customer(1, 1.0, 2.0), f64::NAN).is_err());
+    assert!(model.probability_of_purchases(1, f64::INFINITY).is_err());
+    assert!(model.simulate(&[1.0, -1.0], 1).is_err());
+    assert_eq!(model.name(), "BG/NBD");
+    // A fitted model keeps its report through serde.
+    let fitted = BgNbdFitter::new().fit(&cdnow()).unwrap();
+    let back: BgNbd = serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
+    assert_eq!(back, fitted);
+    assert!(back.report().is_some());
+    // Weighted fits: weights must match the rows.
+    assert!(BgNbdFitter::new().fit_weighted(&cdnow()[..3], &[1.0]).is_err());
+}
+
+/// Starting at the published estimates converges to the same optimum; a tiny iteration budget is
+/// a `NotConverged` error, not a silent estimate.
+#[test]
+fn fitter_settings() {
+    let data = cdnow();
+    let start = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let fit = BgNbdFitter::new().initial(start).fit(&data).unwrap();
+    close(fit.r(), 0.242593, 2e-5, "r from the published start");
+    let err = MbgNbdFitter::new()
+        .initial(MbgNbd::new(3.0, 1.0, 3.0, 3.0).unwrap())
+        .max_iterations(2)
+        .fit(&data)
+        .unwrap_err();
+    assert!(matches!(err, customer_metrics::Error::NotConverged { .. }), "{err:?}");
+    // The penalty shrinks the parameters (lifetimes' penalizer_coef).
+    let penalised = BgNbdFitter::new().options(FitOptions { penalizer: 0.1, ..FitOptions::default() }).fit(&data);
+    assert!(penalised.unwrap().b() < fit.b());
+}
+
+// ---------------------------------------------------------------------------------------------
+// (4) High-precision values at hard points. The mpmath values use `mp.dps = 40` and the inputs
+// as the exact doubles (`F = lambda v: mpf(float(v))`), with
+//   palive(m) = 1/(1 + a/(b+m−1)·((α+T)/(α+t_x))^(r+x)) (1 when m = 0), m = x (BG) or x+1 (MBG),
+//   mix_hyp(c, s, a, β, t) = (a+β−1)/(a−1)·(1 − hyp2f1(c, a−1, a+β−1, −t/s)),
+//   mix_quad(c, s, a, β, t) = quad over the logit z of p^a (1−p)^β/beta(a, β)·(−expm1(−c·log1p(p·t/s))/p),
+//     p = 1/(1+exp(−z)), with 200-point meshes on [ln(a/β) − 60/a − 60, ln(a/β)],
+//     [ln(a/β), ln(a/β) + 60/β + 60] and [ln(a/β) − 60/√a, ln(a/β) + 60/√β]
+//     (used where hyp2f1 does not converge, and at a = 1, where it is cross-checked by the limit
+//     a = 1 ± 1e-25 of mix_hyp),
+//   E[Y(t)] = palive(m)·mix(r + x, α + T, a, b + m, t), E[X(t)] = E[Y(t)] at x = t_x = T = 0.
+
+/// (name, MBG?, [r, α, a, b], x, t_x, T, t, E[Y(t)] from mpmath).
+const HARD_EXPECTATIONS: [(&str, bool, [f64; 4], u32, f64, f64, f64, f64); 11] = [
+    // mix_hyp; the horizon pushes the closed form's argument t/(α+T+t) to 0.996.
+    ("H1", false, [0.243, 4.414, 0.793, 2.426], 2, 30.43, 38.86, 1e4, 24.644_526_554_713_102),
+    // mix_quad (hyp2f1 does not converge): x = 1e5.
+    ("H2", false, [1e3, 1e-3, 1e3, 1e-3], 100_000, 9999.0, 1e4, 1e4, 0.413_403_923_845_867_68),
+    // a = 1 exactly (mix_quad; the limit agrees to 1e-16).
+    ("H3", false, [0.5, 2.0, 1.0, 3.0], 5, 20.0, 30.0, 100.0, 4.275_970_065_807_395),
+    // mix_hyp: tiny a and r, huge b and α.
+    ("H4", false, [1e-3, 1e3, 1e-3, 1e3], 10, 5.0, 1e4, 1e4, 3.708_656_321_391_861_5e-4),
+    // mix_hyp: MBG/NBD, x = 0, T and t = 1e4.
+    ("H5", true, [0.525, 6.183, 0.891, 1.614], 0, 0.0, 1e4, 1e4, 0.016_165_338_496_125_974),
+    // a = 1, MBG/NBD.
+    ("H6", true, [0.5, 2.0, 1.0, 3.0], 5, 20.0, 30.0, 100.0, 4.784_318_521_643_832),
+    // a = 1, E[X(50)] of BG/NBD and MBG/NBD.
+    ("H7", false, [0.5, 2.0, 1.0, 3.0], 0, 0.0, 0.0, 50.0, 3.775_726_583_664_486_6),
+    ("H8", true, [0.5, 2.0, 1.0, 3.0], 0, 0.0, 0.0, 50.0, 3.228_654_520_419_937),
+    // mix_hyp: every parameter 1e-3, E[X(1e4)] (half the dropout mass is at p ≈ e^{−1000}).
+    ("H9", false, [1e-3, 1e-3, 1e-3, 1e-3], 0, 0.0, 0.0, 1e4, 4_924.996_648_890_456),
+    // mix_hyp: every parameter 1e3.
+    ("H10", true, [1e3, 1e3, 1e3, 1e3], 3, 1.0, 2.0, 1e4, 0.539_819_494_473_827_8),
+    // mix_hyp: a just below 1.
+    ("H11", false, [2.0, 0.5, 0.999, 4.0], 7, 3.0, 9.0, 25.0, 0.015_738_050_549_426_823),
+];
+
+#[test]
+fn conditional_expectations_match_mpmath_at_hard_points() {
+    for (name, mbg, p, x, t_x, age, t, want) in HARD_EXPECTATIONS {
+        let model = boxed(mbg, p);
+        let c = customer(x, t_x, age);
+        let got = if age == 0.0 {
+            model.expected_purchases(t).unwrap()
+        } else {
+            model.conditional_expected_purchases(&c, t).unwrap()
+        };
+        rel_close(got, want, 1e-11, name);
+    }
+}
+
+/// P(alive) at the hard points (mpmath: `palive` above).
+#[test]
+fn probability_alive_matches_mpmath() {
+    let cases = [
+        (false, [1e3, 1e-3, 1e3, 1e-3], 100_000, 9999.0, 1e4, 0.004_089_055_493_945_151),
+        (false, [1e-3, 1e3, 1e-3, 1e3], 10, 5.0, 1e4, 4.079_134_165_379_841e-5),
+        (true, [0.525, 6.183, 0.891, 1.614], 0, 0.0, 1e4, 0.036_083_120_167_126_715),
+        (true, [1e3, 1e3, 1e3, 1e3], 3, 1.0, 2.0, 0.269_235_983_514_405_4),
+    ];
+    for (mbg, p, x, t_x, age, want) in cases {
+        rel_close(boxed(mbg, p).probability_alive(&customer(x, t_x, age)), want, 1e-13, "P(alive)");
+    }
+}
+
+/// P(X(t) = n) in mpmath: `B(a, b+m)/B(a,b)·exp(loggamma(r+n) − loggamma(r) − loggamma(n+1)
+/// + r·log(α/(α+t)) + n·log(t/(α+t))) + [m > 0]·B(a+1, b+m−1)/B(a,b)·tail`, m = n (BG) or
+/// n+1 (MBG), tail = betainc(n, r, 0, t/(α+t), regularized=True) (1 − betainc(r, n, 0,
+/// α/(α+t), regularized=True) for n = 1e5; 1 for n = 0).
+#[test]
+fn probability_of_purchases_matches_mpmath() {
+    let cases = [
+        (false, [0.243, 4.414, 0.793, 2.426], 100, 1e4, 2.500_491_578_464_286_9e-4),
+        (true, [0.525, 6.183, 0.891, 1.614], 0, 1e4, 0.369_003_417_406_863_27),
+        (true, [0.525, 6.183, 0.891, 1.614], 1000, 1e4, 1.570_062_141_732_735e-6),
+        (false, [1e3, 1e-3, 0.5, 1e3], 100_000, 1e4, 4.925_365_843_564_324e-7),
+        (false, [1e-3, 1e3, 1e-3, 1e-3], 3, 1e-2, 1.667_451_629_696_549_7e-19),
+    ];
+    for (mbg, p, n, t, want) in cases {
+        rel_close(boxed(mbg, p).probability_of_purchases(n, t).unwrap(), want, 1e-11, &format!("P(X({t}) = {n})"));
+    }
+}
+
+/// The log-likelihood at x = 1e5 (mpmath: `log` of the likelihood in the product form, with
+/// `beta` and `loggamma` at 40 digits).
+#[test]
+fn log_likelihood_matches_mpmath_at_large_frequency() {
+    let bg = BgNbd::new(1e3, 1e-3, 1e3, 1e-3).unwrap();
+    rel_close(bg.log_likelihood(&customer(100_000, 9999.0, 1e4)), 114_134.165_184_766_91, 1e-14, "BG LL");
+    let mbg = MbgNbd::new(1e-3, 1e3, 1e-3, 1e3).unwrap();
+    rel_close(mbg.log_likelihood(&customer(100_000, 1.0, 1e4)), 360_386.900_128_470_56, 1e-14, "MBG LL");
+}
+
+/// a = 1 is not special: the value there is the limit of the values on either side.
+#[test]
+fn a_equal_to_one_is_the_limit() {
+    let c = customer(4, 10.0, 20.0);
+    let at = |a: f64| BgNbd::new(0.7, 3.0, a, 2.0).unwrap().conditional_expected_purchases(&c, 30.0).unwrap();
+    let (below, one, above) = (at(1.0 - 1e-9), at(1.0), at(1.0 + 1e-9));
+    assert!((one - 0.5 * (below + above)).abs() < 1e-12 * one, "{below} {one} {above}");
+}
+
+/// DERT through the trait's numeric default: finite, positive, below the undiscounted
+/// long-run expectation, and rising with a lower discount rate.
+#[test]
+fn dert_is_consistent() {
+    let model = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let c = customer(2, 30.43, 38.86);
+    let weekly = (1.15f64).ln() / 52.0; // 15% a year (Fader, Hardie & Lee 2005b)
+    let d = model.dert(&c, weekly).unwrap();
+    let d_low = model.dert(&c, weekly / 2.0).unwrap();
+    assert!(d.is_finite() && d > 0.0 && d_low > d, "{d} {d_low}");
+    assert!(d < model.conditional_expected_purchases(&c, 1e6).unwrap());
+    assert!(model.dert(&c, 0.0).is_err());
+}
