@@ -214,9 +214,13 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
             (-l, -z - l)
         }
     };
+    // h(p) = k·(1 − (1 + y)^{−c})/y with y = p·k formed from ln p: p itself can be subnormal
+    // (where its relative precision is lost) while carrying much of the mass when a is small.
+    // For c·y < 1e-8, the series ck·(1 − (c+1)y/2) is exact to rounding.
+    let ln_k = k.ln();
     let h = |ln_p: f64| {
-        let p = ln_p.exp();
-        if p == 0.0 { c * k } else { -(-c * (p * k).ln_1p()).exp_m1() / p }
+        let y = (ln_p + ln_k).exp();
+        if c * y < SERIES_BELOW { c * k * (1.0 - 0.5 * (c + 1.0) * y) } else { -(-c * y.ln_1p()).exp_m1() * k / y }
     };
     // Log of the integrand (without the constant ln B) and of its left-tail bound.
     let log_f = |z: f64| {
@@ -255,13 +259,30 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
             break;
         }
     }
+    // Break the range where the integrand changes character, so that no feature hides
+    // between the nodes of a wide first panel: the density's mode (± its width), the largest
+    // value seen, and the knee of h, where p·c·t/s ≈ 1 (h ≈ ct/s to its left, ≈ 1/p to its
+    // right: a drop of width about 1 in z that can sit far out in a long tail).
+    let knee = -(c * k).ln();
+    let mut points = [lo, mode - width, mode, mode + width, peak, knee - 3.0, knee, knee + 3.0, hi];
+    for z in &mut points {
+        *z = z.clamp(lo, hi);
+    }
+    points.sort_unstable_by(f64::total_cmp);
     let f = |z: f64| (log_f(z) - ln_b).exp();
-    let tol = MIXTURE_TOLERANCE;
-    let (left, _) = integrate(f, lo, peak, tol, 0.0, MAX_PANELS);
-    let (right, _) = integrate(f, peak, hi, tol, 0.0, MAX_PANELS);
-    left + right
+    let mut total = 0.0;
+    for pair in points.windows(2) {
+        if let [left, right] = *pair
+            && right > left
+        {
+            total += integrate(f, left, right, MIXTURE_TOLERANCE, 0.0, MAX_PANELS).0;
+        }
+    }
+    total
 }
 
+/// Where `h` switches to its two-term series: the next term is `O((c·y)²) < 1e-16` relative.
+const SERIES_BELOW: f64 = 1e-8;
 /// Relative accuracy asked of the mixture integral (the Kronrod error estimate is pessimistic:
 /// the results agree with mpmath to about 1e-13).
 const MIXTURE_TOLERANCE: f64 = 1e-12;
