@@ -128,10 +128,13 @@ pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], gra
     // Weights of the two terms of the sum: w₃ = C₃/(C₃ + C₄) (= P(alive)), w₄ = 1 − w₃.
     let (ln_sum, w3, w4, d_b_tail) = if m > 0.0 {
         let bm1 = b + m - 1.0;
-        let ln_c4 = a.ln() - bm1.ln();
-        let w3 = logistic_of_neg(ln_c4 - ln_c3);
-        let w4 = logistic_of_neg(ln_c3 - ln_c4);
-        (log_add_exp(ln_c3, ln_c4), w3, w4, w4 / bm1)
+        let ln_c4 = (a / bm1).ln();
+        // One exponential for the log-sum and both weights: e = e^{−|ln C₃ − ln C₄|} ≤ 1.
+        let d = ln_c4 - ln_c3;
+        let e = (-d.abs()).exp();
+        let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+        let (w3, w4) = if d > 0.0 { (small, big) } else { (big, small) };
+        (ln_c3.max(ln_c4) + e.ln_1p(), w3, w4, w4 / bm1)
     } else {
         (ln_c3, 1.0, 0.0, 0.0)
     };
@@ -165,9 +168,12 @@ pub(crate) fn probability_alive(dropout: Dropout, params: Params, x: f64, t_x: f
         return 1.0;
     }
     let Params { r, alpha, a, b } = params;
-    // ln[(a/(b+m−1))·((α+T)/(α+t_x))^{r+x}].
-    let d = (a / (b + m - 1.0)).ln() + (r + x) * ((age - t_x) / (alpha + t_x)).ln_1p();
-    logistic_of_neg(d)
+    // 1/[1 + (a/(b+m−1))·((α+T)/(α+t_x))^{r+x}]; an infinite power gives 0. Should the ratio
+    // underflow against an infinite power (0·∞), the same in logs.
+    let ln_power = (r + x) * ((age - t_x) / (alpha + t_x)).ln_1p();
+    let ratio = a / (b + m - 1.0);
+    let odds = ratio * ln_power.exp();
+    if odds.is_nan() { logistic_of_neg(a.ln() - (b + m - 1.0).ln() + ln_power) } else { 1.0 / (1.0 + odds) }
 }
 
 /// E[Y(t) | x, t_x, T] `= P(alive)·E_{p ~ Beta(a, b+m)}[(1/p)(1 − ((α+T)/(α+T+pt))^{r+x})]`.
@@ -285,7 +291,7 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
 const SERIES_BELOW: f64 = 1e-8;
 /// Relative accuracy asked of the mixture integral (the Kronrod error estimate is pessimistic:
 /// the results agree with mpmath to about 1e-13).
-const MIXTURE_TOLERANCE: f64 = 1e-12;
+const MIXTURE_TOLERANCE: f64 = 1e-9;
 /// Where the integrand is cut off: `e^{−45} ≈ 3e-20` of its largest value.
 const TAIL: f64 = 45.0;
 /// Doubling steps when looking for the integration range (the range can grow to
