@@ -108,8 +108,8 @@ pub mod survey;
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{
-    BgNbd, BgNbdFitter, Fit, FitOptions, FitReport, Fitter, MbgNbd, MbgNbdFitter, PurchaseModel, SimulatedCustomer,
-    continuous_rate,
+    BgNbd, BgNbdFitter, Fit, FitOptions, FitReport, Fitter, MbgNbd, MbgNbdFitter, PurchaseModel,
+    SimulatedCustomer, continuous_rate,
 };
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,

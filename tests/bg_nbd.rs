@@ -18,8 +18,13 @@ fn cdnow() -> Vec<CustomerSummary> {
         .skip(1)
         .map(|line| {
             let f: Vec<&str> = line.split(',').collect();
-            CustomerSummary::new(f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].parse().unwrap(), Decimal::ZERO)
-                .unwrap()
+            CustomerSummary::new(
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+                Decimal::ZERO,
+            )
+            .unwrap()
         })
         .collect()
 }
@@ -103,7 +108,12 @@ fn bg_nbd_conditional_expectation_of_customer_one() {
         BgNbd::new(0.2425945, 4.4136019, 0.7929199, 2.4258881).unwrap(),
         BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap(),
     ] {
-        close(model.conditional_expected_purchases(&c, 39.0).unwrap(), 1.226, 1e-3, "E[Y(39) | 2, 30.43, 38.86]");
+        close(
+            model.conditional_expected_purchases(&c, 39.0).unwrap(),
+            1.226,
+            1e-3,
+            "E[Y(39) | 2, 30.43, 38.86]",
+        );
     }
 }
 
@@ -181,11 +191,17 @@ fn mbg_nbd_fit_reproduces_the_published_mle() {
 // ---------------------------------------------------------------------------------------------
 // (2) Parameter recovery on simulated data.
 
-fn recover<M: PurchaseModel>(truth: [f64; 4], estimate: [f64; 4], se: &[f64], name: &str) {
+fn recover(truth: [f64; 4], estimate: [f64; 4], se: &[f64], name: &str) {
     for j in 0..4 {
         let z = (estimate[j] - truth[j]) / se[j];
         println!("{name} param {j}: truth {} estimate {} se {} z {z:.2}", truth[j], estimate[j], se[j]);
-        assert!(z.abs() < 3.0, "{name} parameter {j}: truth {}, estimate {} ± {}", truth[j], estimate[j], se[j]);
+        assert!(
+            z.abs() < 3.0,
+            "{name} parameter {j}: truth {}, estimate {} ± {}",
+            truth[j],
+            estimate[j],
+            se[j]
+        );
     }
 }
 
@@ -198,7 +214,7 @@ fn bg_nbd_recovers_simulated_parameters() {
     let data: Vec<CustomerSummary> = sims.iter().map(|s| s.summary().unwrap()).collect();
     let fit = BgNbdFitter::new().fit(&data).unwrap();
     let se = fit.report().unwrap().standard_errors.clone().unwrap();
-    recover::<BgNbd>([0.5, 4.0, 0.8, 2.5], [fit.r(), fit.alpha(), fit.a(), fit.b()], &se, "BG/NBD");
+    recover([0.5, 4.0, 0.8, 2.5], [fit.r(), fit.alpha(), fit.a(), fit.b()], &se, "BG/NBD");
 }
 
 #[test]
@@ -211,7 +227,7 @@ fn mbg_nbd_recovers_simulated_parameters() {
     let data: Vec<CustomerSummary> = sims.iter().map(|s| s.summary().unwrap()).collect();
     let fit = MbgNbdFitter::new().fit(&data).unwrap();
     let se = fit.report().unwrap().standard_errors.clone().unwrap();
-    recover::<MbgNbd>([0.5, 4.0, 0.8, 2.5], [fit.r(), fit.alpha(), fit.a(), fit.b()], &se, "MBG/NBD");
+    recover([0.5, 4.0, 0.8, 2.5], [fit.r(), fit.alpha(), fit.a(), fit.b()], &se, "MBG/NBD");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,10 +258,12 @@ fn boxed(mbg: bool, p: [f64; 4]) -> Box<dyn PurchaseModel> {
 }
 
 fn hard_customer() -> impl Strategy<Value = CustomerSummary> {
-    (prop_oneof![Just(0u32), 1u32..20, 0u32..=100_000], 0.0..=1e4f64, 0.0..=1.0f64).prop_map(|(x, age, share)| {
-        let t_x = if x == 0 { 0.0 } else { share * age };
-        customer(x, t_x, age)
-    })
+    (prop_oneof![Just(0u32), 1u32..20, 0u32..=100_000], 0.0..=1e4f64, 0.0..=1.0f64).prop_map(
+        |(x, age, share)| {
+            let t_x = if x == 0 { 0.0 } else { share * age };
+            customer(x, t_x, age)
+        },
+    )
 }
 
 proptest! {
@@ -333,7 +351,8 @@ fn fitter_settings() {
         .unwrap_err();
     assert!(matches!(err, customer_metrics::Error::NotConverged { .. }), "{err:?}");
     // The penalty shrinks the parameters (lifetimes' penalizer_coef).
-    let penalised = BgNbdFitter::new().options(FitOptions { penalizer: 0.1, ..FitOptions::default() }).fit(&data);
+    let penalised =
+        BgNbdFitter::new().options(FitOptions { penalizer: 0.1, ..FitOptions::default() }).fit(&data);
     assert!(penalised.unwrap().b() < fit.b());
 }
 
@@ -349,8 +368,10 @@ fn fitter_settings() {
 //     a = 1 ± 1e-25 of mix_hyp),
 //   E[Y(t)] = palive(m)·mix(r + x, α + T, a, b + m, t), E[X(t)] = E[Y(t)] at x = t_x = T = 0.
 
-/// (name, MBG?, [r, α, a, b], x, t_x, T, t, E[Y(t)] from mpmath).
-const HARD_EXPECTATIONS: [(&str, bool, [f64; 4], u32, f64, f64, f64, f64); 11] = [
+/// A hard point: (name, MBG?, [r, α, a, b], x, t_x, T, t, E[Y(t)] from mpmath).
+type HardPoint = (&'static str, bool, [f64; 4], u32, f64, f64, f64, f64);
+
+const HARD_EXPECTATIONS: [HardPoint; 11] = [
     // mix_hyp; the horizon pushes the closed form's argument t/(α+T+t) to 0.996.
     ("H1", false, [0.243, 4.414, 0.793, 2.426], 2, 30.43, 38.86, 1e4, 24.644_526_554_713_102),
     // mix_quad (hyp2f1 does not converge): x = 1e5.
@@ -402,10 +423,14 @@ fn probability_alive_matches_mpmath() {
     }
 }
 
-/// P(X(t) = n) in mpmath: `B(a, b+m)/B(a,b)·exp(loggamma(r+n) − loggamma(r) − loggamma(n+1)
-/// + r·log(α/(α+t)) + n·log(t/(α+t))) + [m > 0]·B(a+1, b+m−1)/B(a,b)·tail`, m = n (BG) or
-/// n+1 (MBG), tail = betainc(n, r, 0, t/(α+t), regularized=True) (1 − betainc(r, n, 0,
-/// α/(α+t), regularized=True) for n = 1e5; 1 for n = 0).
+/// P(X(t) = n) in mpmath, with m = n (BG) or n+1 (MBG):
+///
+/// ```text
+/// beta(a, b+m)/beta(a,b)·exp(loggamma(r+n) − loggamma(r) − loggamma(n+1) + r·log(α/(α+t)) + n·log(t/(α+t)))
+///   + [m > 0]·beta(a+1, b+m−1)/beta(a,b)·tail
+/// tail = betainc(n, r, 0, t/(α+t), regularized=True)
+///        (1 − betainc(r, n, 0, α/(α+t), regularized=True) for n = 1e5; 1 for n = 0)
+/// ```
 #[test]
 fn probability_of_purchases_matches_mpmath() {
     let cases = [
@@ -416,7 +441,12 @@ fn probability_of_purchases_matches_mpmath() {
         (false, [1e-3, 1e3, 1e-3, 1e-3], 3, 1e-2, 1.667_451_629_696_549_7e-19),
     ];
     for (mbg, p, n, t, want) in cases {
-        rel_close(boxed(mbg, p).probability_of_purchases(n, t).unwrap(), want, 1e-11, &format!("P(X({t}) = {n})"));
+        rel_close(
+            boxed(mbg, p).probability_of_purchases(n, t).unwrap(),
+            want,
+            1e-11,
+            &format!("P(X({t}) = {n})"),
+        );
     }
 }
 

@@ -127,7 +127,9 @@ fn stirling_remainder(x: f64) -> f64 {
             * (1.0 / 360.0
                 - inv2
                     * (1.0 / 1260.0
-                        - inv2 * (1.0 / 1680.0 - inv2 * (1.0 / 1188.0 - inv2 * (691.0 / 360_360.0 - inv2 / 156.0))))))
+                        - inv2
+                            * (1.0 / 1680.0
+                                - inv2 * (1.0 / 1188.0 - inv2 * (691.0 / 360_360.0 - inv2 / 156.0))))))
 }
 
 /// `ln(1 − eˣ)` for `x ≤ 0`, accurate at both ends (Mächler 2012): `ln(−expm1(x))` near 0,
@@ -162,7 +164,10 @@ pub(crate) fn ln_beta_inc(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
     for m in 1..=BETA_INC_MAX_TERMS {
         let m = f64::from(m);
         let m2 = 2.0 * m;
-        for coefficient in [m * (q - m) * u / ((p + m2 - 1.0) * (p + m2)), -(p + m) * (p + q + m) * u / ((p + m2) * (p + m2 + 1.0))] {
+        for coefficient in [
+            m * (q - m) * u / ((p + m2 - 1.0) * (p + m2)),
+            -(p + m) * (p + q + m) * u / ((p + m2) * (p + m2 + 1.0)),
+        ] {
             d = 1.0 + coefficient * d;
             d = 1.0 / if d.abs() < small { small } else { d };
             c = 1.0 + coefficient / c;

@@ -226,7 +226,11 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
     let ln_k = k.ln();
     let h = |ln_p: f64| {
         let y = (ln_p + ln_k).exp();
-        if c * y < SERIES_BELOW { c * k * (1.0 - 0.5 * (c + 1.0) * y) } else { -(-c * y.ln_1p()).exp_m1() * k / y }
+        if c * y < SERIES_BELOW {
+            c * k * (1.0 - 0.5 * (c + 1.0) * y)
+        } else {
+            -(-c * y.ln_1p()).exp_m1() * k / y
+        }
     };
     // Log of the integrand (without the constant ln B) and of its left-tail bound.
     let log_f = |z: f64| {
@@ -330,14 +334,22 @@ pub(crate) fn probability_of_purchases(dropout: Dropout, params: Params, n: u32,
 /// One simulated customer per age: λ ~ Gamma(r, α), p ~ Beta(a, b); Poisson purchases at rate
 /// λ; a dropout coin with probability p after each repeat purchase (and, for MBG/NBD, right
 /// after the first purchase, at time 0).
-pub(crate) fn simulate(dropout: Dropout, params: Params, ages: &[f64], seed: u64) -> Result<Vec<SimulatedCustomer>> {
+pub(crate) fn simulate(
+    dropout: Dropout,
+    params: Params,
+    ages: &[f64],
+    seed: u64,
+) -> Result<Vec<SimulatedCustomer>> {
     check_ages(ages)?;
     let mut rng = Rng::new(seed);
     let Params { r, alpha, a, b } = params;
-    Ok(ages
-        .iter()
+    ages.iter()
         .map(|&age| {
             let lambda = rng.gamma(r, alpha);
+            let expected = lambda * age;
+            if expected.is_nan() || expected > MAX_SIMULATED_PURCHASES {
+                return Err(Error::overflow("simulated purchases: purchase rate × age above 1e9"));
+            }
             let p = rng.beta(a, b);
             let mut purchases = Vec::new();
             let mut dropout_time = None;
@@ -347,7 +359,7 @@ pub(crate) fn simulate(dropout: Dropout, params: Params, ages: &[f64], seed: u64
                 let mut now = 0.0;
                 loop {
                     now += rng.exponential(lambda);
-                    if !(now <= age) {
+                    if now > age {
                         break;
                     }
                     purchases.push(now);
@@ -357,10 +369,14 @@ pub(crate) fn simulate(dropout: Dropout, params: Params, ages: &[f64], seed: u64
                     }
                 }
             }
-            SimulatedCustomer { purchases, dropout: dropout_time, observed: age }
+            Ok(SimulatedCustomer { purchases, dropout: dropout_time, observed: age })
         })
-        .collect())
+        .collect()
 }
+
+/// The largest expected number of purchases (rate × age) of one simulated customer: beyond it
+/// the history would not fit in memory.
+const MAX_SIMULATED_PURCHASES: f64 = 1e9;
 
 /// Fits (r, α, a, b) by maximum likelihood: rows `[x, t_x, T]` compressed, BFGS over the
 /// log-parameters with the analytic gradient, from the user's start or from data-driven starts
@@ -381,12 +397,21 @@ pub(crate) fn fit(
             // dropout shapes start near the uniform prior.
             let total = rows.total_weight();
             let mean = |j: usize| {
-                rows.values.iter().zip(&rows.weights).map(|(v, w)| v.get(j).copied().unwrap_or(0.0) * w).sum::<f64>()
+                rows.values
+                    .iter()
+                    .zip(&rows.weights)
+                    .map(|(v, w)| v.get(j).copied().unwrap_or(0.0) * w)
+                    .sum::<f64>()
                     / total
             };
             let (x_bar, age_bar) = (mean(0), mean(2));
             let scale = if x_bar > 0.0 && age_bar > 0.0 { age_bar / x_bar } else { 1.0 };
-            vec![[1.0, scale, 1.0, 1.0], [0.5, 0.5 * scale, 0.5, 2.0], [2.0, 2.0 * scale, 2.0, 5.0], [1.0, 1.0, 1.0, 1.0]]
+            vec![
+                [1.0, scale, 1.0, 1.0],
+                [0.5, 0.5 * scale, 0.5, 2.0],
+                [2.0, 2.0 * scale, 2.0, 5.0],
+                [1.0, 1.0, 1.0, 1.0],
+            ]
         }
     };
     let mut last_error = Error::NotEnoughData { what: "a maximum-likelihood fit", needed: 1, got: 0 };
@@ -410,7 +435,13 @@ mod tests {
 
     #[test]
     fn gradient_matches_central_differences() {
-        let rows = [[0.0, 0.0, 38.86], [2.0, 30.43, 38.86], [1.0, 1.71, 38.86], [30.0, 10.0, 50.0], [12.0, 40.0, 40.0]];
+        let rows = [
+            [0.0, 0.0, 38.86],
+            [2.0, 30.43, 38.86],
+            [1.0, 1.71, 38.86],
+            [30.0, 10.0, 50.0],
+            [12.0, 40.0, 40.0],
+        ];
         for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
             for start in [[0.243, 4.414, 0.793, 2.426], [2.5, 0.7, 1.0, 0.3], [0.01, 50.0, 20.0, 1e3]] {
                 for row in &rows {

@@ -1,10 +1,10 @@
 //! The MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
 use super::beta_geometric::{self as bg, Dropout, Params};
+use crate::Result;
 use crate::models::{Fit, FitReport, Fitter, PurchaseModel, SimulatedCustomer, check_horizon};
 use crate::serde_checked::checked_serde;
 use crate::summary::CustomerSummary;
-use crate::Result;
 
 const DROPOUT: Dropout = Dropout::AlsoAtFirstPurchase;
 
@@ -134,7 +134,13 @@ impl PurchaseModel for MbgNbd {
     }
 
     fn probability_alive(&self, customer: &CustomerSummary) -> f64 {
-        bg::probability_alive(DROPOUT, self.params(), f64::from(customer.frequency()), customer.recency(), customer.age())
+        bg::probability_alive(
+            DROPOUT,
+            self.params(),
+            f64::from(customer.frequency()),
+            customer.recency(),
+            customer.age(),
+        )
     }
 
     fn expected_purchases(&self, t: f64) -> Result<f64> {
@@ -144,7 +150,14 @@ impl PurchaseModel for MbgNbd {
     fn conditional_expected_purchases(&self, customer: &CustomerSummary, t: f64) -> Result<f64> {
         let t = check_horizon(t)?;
         let x = f64::from(customer.frequency());
-        Ok(bg::conditional_expected_purchases(DROPOUT, self.params(), x, customer.recency(), customer.age(), t))
+        Ok(bg::conditional_expected_purchases(
+            DROPOUT,
+            self.params(),
+            x,
+            customer.recency(),
+            customer.age(),
+            t,
+        ))
     }
 
     fn probability_of_purchases(&self, n: u32, t: f64) -> Result<f64> {
