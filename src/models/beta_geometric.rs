@@ -316,7 +316,10 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
         *z = z.clamp(lo, hi);
     }
     points.sort_unstable_by(f64::total_cmp);
-    let f = |z: f64| (log_f(z) - ln_b).exp();
+    let f = |z: f64| {
+        let (ln_p, ln_q) = logs(z);
+        (a * ln_p + beta * ln_q - ln_b).exp() * h(ln_p)
+    };
     let mut total = 0.0;
     for pair in points.windows(2) {
         if let [left, right] = *pair
