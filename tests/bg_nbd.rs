@@ -520,3 +520,25 @@ fn simulated_means_match_expected_purchases() {
         }
     }
 }
+
+/// Degenerate data (nobody came back; a single customer) end in a model or a typed error,
+/// never a panic or NaN estimates.
+#[test]
+fn degenerate_data_do_not_panic() {
+    let nobody = vec![customer(0, 0.0, 10.0), customer(0, 0.0, 20.0), customer(0, 0.0, 30.0)];
+    let single = vec![customer(3, 5.0, 9.0)];
+    for data in [&nobody, &single] {
+        for result in
+            [BgNbdFitter::new().fit(data).map(|m| m.r()), MbgNbdFitter::new().fit(data).map(|m| m.r())]
+        {
+            match result {
+                Ok(r) => assert!(r.is_finite() && r > 0.0),
+                Err(e) => assert!(
+                    matches!(e, customer_metrics::Error::NotConverged { .. }),
+                    "unexpected error {e:?}"
+                ),
+            }
+        }
+    }
+    assert!(matches!(BgNbdFitter::new().fit(&[]), Err(customer_metrics::Error::NotEnoughData { .. })));
+}
