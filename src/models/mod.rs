@@ -26,9 +26,14 @@
 //! *continuously compounded* discount rate `δ` per period (for an annual rate `d` and weekly
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
+mod beta_geometric;
 mod bg_bb;
+mod bg_nbd;
 mod fit;
+mod mbg_nbd;
 pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
+pub use bg_nbd::{BgNbd, BgNbdFitter};
+pub use mbg_nbd::{MbgNbd, MbgNbdFitter};
 mod clv;
 pub use clv::{Clv, SpendModel};
 mod diagnostics;
