@@ -47,6 +47,7 @@
 //! | [`summary`] | transactions → per-customer (x, t_x, T, z̄) with calibration/holdout split; recency/frequency matrix; tracking series | [`SummaryBuilder`], [`CustomerSummary`], [`Summaries`] |
 //! | [`survey`] | Net Promoter Score, Customer Effort Score (two scales), CSAT: shares, scores, intervals, tests | [`Nps`], [`CesAgreement`], [`CesEffort`], [`Csat`], [`Segmented`] |
 //! | [`retention`] | churn and retention rates, revenue retention, cohort tables, Kaplan-Meier survival | see the module |
+//! | [`economics`] | customer P&L, whale curve, cross-/up-sell shares, CAC, LTV:CAC, payback, RFM scores and segments | [`ProfitAndLoss`], [`WhaleCurve`], [`AcquisitionCost`], [`UnitEconomics`], [`RfmScores`], [`SegmentRules`] |
 //! | [`Metric`] | the mergeable single-pass aggregate every count-based metric implements | |
 //! | [`Error`] | the one error type; every variant names the bad input | |
 //!
@@ -95,6 +96,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod economics;
 mod error;
 mod math;
 mod metric;
@@ -105,6 +107,10 @@ mod serde_checked;
 pub mod summary;
 pub mod survey;
 
+pub use economics::{
+    AcquisitionCost, Acquisitions, Cac, PnlEntry, PnlStatement, ProfitAndLoss, RfmObservation, RfmOptions,
+    RfmScore, RfmScores, ScoreRange, SegmentRule, SegmentRules, Ties, UnitEconomics, WhaleCurve, WhalePoint,
+};
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{Fit, FitOptions, FitReport, Fitter, PurchaseModel, SimulatedCustomer, continuous_rate};
