@@ -378,19 +378,34 @@ impl<Id: Ord + Clone + Debug> RfmScores<Id> {
         self.scores.binary_search_by(|s| s.customer.cmp(customer)).ok().and_then(|i| self.scores.get(i))
     }
 
+    fn check_bins(&self, rules: &SegmentRules) -> Result<()> {
+        if rules.bins != self.options.bins {
+            return Err(Error::Mismatch {
+                what: format!(
+                    "RFM segments: rules for {} bins applied to scores with {} bins",
+                    rules.bins, self.options.bins
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Each customer's segment under `rules`, by customer id.
     ///
     /// # Errors
-    /// As [`SegmentRules::classify`].
+    /// [`Error::Mismatch`] when the rules are written for another number of bins than the
+    /// scores'; otherwise as [`SegmentRules::classify`].
     pub fn segments<'r>(&self, rules: &'r SegmentRules) -> Result<Vec<(Id, &'r str)>> {
+        self.check_bins(rules)?;
         self.scores.iter().map(|s| Ok((s.customer.clone(), rules.classify(s)?))).collect()
     }
 
     /// The number of customers in each segment under `rules`.
     ///
     /// # Errors
-    /// As [`SegmentRules::classify`].
+    /// As [`RfmScores::segments`].
     pub fn segment_counts(&self, rules: &SegmentRules) -> Result<BTreeMap<String, u64>> {
+        self.check_bins(rules)?;
         let mut counts = BTreeMap::new();
         for s in &self.scores {
             *counts.entry(rules.classify(s)?.to_string()).or_insert(0) += 1;
@@ -533,8 +548,9 @@ impl SegmentRule {
 
 checked_serde! {
     /// Named RFM segments: rules tried in order, the first match wins, and an optional fallback
-    /// segment for scores no rule matches. Rules are written for a number of bins, and
-    /// classifying scores made with another number of bins is an error.
+    /// segment for scores no rule matches. Rules are written for a number of bins:
+    /// [`RfmScores::segments`] refuses scores made with another number of bins, and
+    /// [`SegmentRules::classify_scores`] scores outside `1..=bins`.
     ///
     /// The default is the widely used 10-segment map on the R and F scores with 5 bins
     /// (FORMULAS §7; it covers all 25 RF cells exactly once, so it needs no fallback, and it
@@ -688,9 +704,11 @@ mod tests {
         assert_eq!(s, [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
         // n = 7, B = 5: ⌊5p/7⌋ + 1 = 1,1,2,3,3,4,5.
         assert_eq!(bin_scores(7, 5, Ties::ById, |_| false), [1, 1, 2, 3, 3, 4, 5]);
-        // Ties: positions 0..5 tied (six of ten) → middle 2.5 → ⌊25/10⌋ + 1 = 3.
+        // Ties: positions 0..=5 tied (six of ten) → middle 2.5 → ⌊2.5·5/10⌋ + 1 = 2.
         let s = bin_scores(10, 5, Ties::Share, |k| k < 6);
-        assert_eq!(s, [3, 3, 3, 3, 3, 3, 4, 4, 5, 5]);
+        assert_eq!(s, [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]);
+        // Tied at the top: positions 6..=9 → middle 7.5 → ⌊3.75⌋ + 1 = 4.
+        assert_eq!(bin_scores(10, 5, Ties::Share, |k| k > 6), [1, 1, 2, 2, 3, 3, 4, 4, 4, 4]);
         assert!(bin_scores(0, 5, Ties::Share, |_| false).is_empty());
         assert_eq!(bin_scores(1, 5, Ties::Share, |_| false), [1]);
     }
