@@ -394,8 +394,9 @@ fn check_against_counts(scores: &RfmScores<u32>, bins: u8, ties: Ties) -> Result
     let all = scores.scores();
     let n = all.len();
     type Key = fn(&RfmScore<u32>, &RfmScore<u32>) -> std::cmp::Ordering;
+    type Score = fn(&RfmScore<u32>) -> u8;
     // "Better" orderings: recency smaller is better; frequency and monetary larger.
-    let dims: [(Key, fn(&RfmScore<u32>) -> u8); 3] = [
+    let dims: [(Key, Score); 3] = [
         (|x, y| y.observation.recency().total_cmp(&x.observation.recency()), |s| s.recency),
         (|x, y| x.observation.frequency().cmp(&y.observation.frequency()), |s| s.frequency),
         (|x, y| x.observation.monetary().cmp(&y.observation.monetary()), |s| s.monetary),

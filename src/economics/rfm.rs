@@ -150,7 +150,7 @@ impl RfmObservation {
         let age = (analysis_date - record.first_purchase).num_days() as f64 / period_days;
         let recency = age - record.summary.recency();
         // Rounding of fractional periods: allow a hair below zero on the day of the last purchase.
-        if !(recency > -1e-9) {
+        if recency.is_nan() || recency <= -1e-9 {
             return Err(Error::param(
                 "analysis_date",
                 analysis_date,
@@ -730,7 +730,8 @@ mod tests {
         assert!(matches!(SegmentRules::new(3, vec![], None), Err(Error::NotEnoughData { .. })));
         let only = SegmentRules::new(3, vec![SegmentRule::rf("Top", 3..=3, 3..=3).unwrap()], None).unwrap();
         assert!(matches!(only.classify_scores(1, 1, 1), Err(Error::Mismatch { .. })));
-        assert!(ScoreRange::new(0..=2).is_err() && ScoreRange::new(3..=2).is_err());
+        let (three, two) = (3, 2);
+        assert!(ScoreRange::new(0..=2).is_err() && ScoreRange::new(three..=two).is_err());
     }
 
     #[test]
