@@ -104,6 +104,7 @@ mod segmented;
 mod serde_checked;
 pub mod summary;
 pub mod survey;
+pub mod value;
 
 pub use error::{Error, Result};
 pub use metric::Metric;
@@ -122,6 +123,12 @@ pub use summary::{
 pub use survey::{
     CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
     ScaleReport, TestMethod,
+};
+
+pub use value::{
+    BoxedComponent, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, Engagement, FiniteHorizonClv,
+    FormulaClv, KumarClv, Portfolio, PrecomputedValue, Quadrant, QuadrantThresholds, Quadrants, Survival,
+    Timing, ValueComponent, clv_crv_quadrants,
 };
 
 /// The README's code, compiled and run as a doctest.

@@ -1,0 +1,16 @@
+//! Customer engagement value (CEV) and customer equity.
+//!
+//! (Module docs are completed below as the components land.)
+
+mod clv;
+mod component;
+mod discount;
+mod engagement;
+
+pub use clv::{ClvFormula, ConstantRetentionClv, FiniteHorizonClv, FormulaClv, KumarClv, Survival};
+pub use component::{PrecomputedValue, ValueComponent};
+pub use discount::{Discount, Timing};
+pub use engagement::{
+    BoxedComponent, CustomerValue, Engagement, Portfolio, Quadrant, QuadrantThresholds, Quadrants,
+    clv_crv_quadrants,
+};
