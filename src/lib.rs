@@ -126,9 +126,11 @@ pub use survey::{
 };
 
 pub use value::{
-    BoxedComponent, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, Engagement, FiniteHorizonClv,
-    FormulaClv, KumarClv, Portfolio, PrecomputedValue, Quadrant, QuadrantThresholds, Quadrants, Survival,
-    Timing, ValueComponent, clv_crv_quadrants,
+    BoxedComponent, Centrality, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, Engagement,
+    FiniteHorizonClv, FormulaClv, HubbellMethod, HubbellOptions, HubbellReport, IdeaContribution,
+    InfluenceEdge, InfluenceGraph, InfluenceValue, KnowledgeValue, KumarClv, NormBound, Portfolio,
+    PrecomputedValue, Quadrant, QuadrantThresholds, Quadrants, Referral, ReferralBreakdown, ReferralKind,
+    ReferralPeriod, ReferralValue, Survival, Timing, ValueComponent, clv_crv_quadrants, referral_value,
 };
 
 /// The README's code, compiled and run as a doctest.

@@ -6,6 +6,9 @@ mod clv;
 mod component;
 mod discount;
 mod engagement;
+mod influence;
+mod knowledge;
+mod referral;
 
 pub use clv::{ClvFormula, ConstantRetentionClv, FiniteHorizonClv, FormulaClv, KumarClv, Survival};
 pub use component::{PrecomputedValue, ValueComponent};
@@ -13,4 +16,12 @@ pub use discount::{Discount, Timing};
 pub use engagement::{
     BoxedComponent, CustomerValue, Engagement, Portfolio, Quadrant, QuadrantThresholds, Quadrants,
     clv_crv_quadrants,
+};
+pub use influence::{
+    Centrality, HubbellMethod, HubbellOptions, HubbellReport, InfluenceEdge, InfluenceGraph, InfluenceValue,
+    NormBound,
+};
+pub use knowledge::{IdeaContribution, KnowledgeValue};
+pub use referral::{
+    Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue, referral_value,
 };
