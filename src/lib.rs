@@ -126,11 +126,14 @@ pub use survey::{
 };
 
 pub use value::{
-    BoxedComponent, Centrality, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, Engagement,
-    FiniteHorizonClv, FormulaClv, HubbellMethod, HubbellOptions, HubbellReport, IdeaContribution,
-    InfluenceEdge, InfluenceGraph, InfluenceValue, KnowledgeValue, KumarClv, NormBound, Portfolio,
-    PrecomputedValue, Quadrant, QuadrantThresholds, Quadrants, Referral, ReferralBreakdown, ReferralKind,
-    ReferralPeriod, ReferralValue, Survival, Timing, ValueComponent, clv_crv_quadrants, referral_value,
+    BlattbergDeighton, BoxedComponent, BrandCustomer, BrandShare, BrandSwitching, Centrality, ClvFormula,
+    Cohort, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares, Elasticities,
+    Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity, HubbellMethod,
+    HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph, InfluenceValue,
+    KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant, QuadrantThresholds,
+    Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue, ResponseCurve,
+    SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants, customer_equity,
+    equity_driver_shares, referral_value,
 };
 
 /// The README's code, compiled and run as a doctest.

@@ -6,6 +6,7 @@ mod clv;
 mod component;
 mod discount;
 mod engagement;
+mod equity;
 mod influence;
 mod knowledge;
 mod referral;
@@ -16,6 +17,11 @@ pub use discount::{Discount, Timing};
 pub use engagement::{
     BoxedComponent, CustomerValue, Engagement, Portfolio, Quadrant, QuadrantThresholds, Quadrants,
     clv_crv_quadrants,
+};
+pub use equity::{
+    BlattbergDeighton, BrandCustomer, BrandShare, BrandSwitching, Cohort, DriverShare, DriverShares,
+    Elasticities, EquityDrivers, EquityReport, GuptaLehmannEquity, ResponseCurve, SpendOptimum,
+    SwitchingMatrix, customer_equity, equity_driver_shares,
 };
 pub use influence::{
     Centrality, HubbellMethod, HubbellOptions, HubbellReport, InfluenceEdge, InfluenceGraph, InfluenceValue,
