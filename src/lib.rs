@@ -106,6 +106,7 @@ mod segmented;
 mod serde_checked;
 pub mod summary;
 pub mod survey;
+pub mod value;
 
 pub use economics::{
     AcquisitionCost, Acquisitions, Cac, PnlEntry, PnlStatement, ProfitAndLoss, RfmObservation, RfmOptions,
@@ -128,6 +129,17 @@ pub use summary::{
 pub use survey::{
     CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
     ScaleReport, TestMethod,
+};
+
+pub use value::{
+    BlattbergDeighton, BoxedComponent, BrandCustomer, BrandShare, BrandSwitching, Centrality, ClvFormula,
+    Cohort, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares, Elasticities,
+    Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity, HubbellMethod,
+    HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph, InfluenceValue,
+    KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant, QuadrantThresholds,
+    Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue, ResponseCurve,
+    SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants, customer_equity,
+    equity_driver_shares, referral_value,
 };
 
 /// The README's code, compiled and run as a doctest.
