@@ -783,13 +783,21 @@ pub fn equity_driver_shares(rows: &[(Decimal, EquityDrivers)]) -> Result<DriverS
     for (v, d) in rows {
         total = add(total, *v, "total equity")?;
         let scores = [d.value, d.brand, d.relationship];
-        let sum: f64 = scores.iter().sum();
-        if sum == 0.0 {
+        if scores.iter().all(|&x| x == 0.0) {
             unattributed = add(unattributed, *v, "unattributed equity")?;
             continue;
         }
-        for (p, s) in parts.iter_mut().zip(scores) {
-            *p = add(*p, mul_f64(*v, s / sum, "driver equity")?, "driver equity")?;
+        // Exact decimal proportions: V · s_d / Σ s.
+        let scores = scores.map(|x| to_decimal("driver score", x));
+        let mut sum = Decimal::ZERO;
+        for x in &scores {
+            sum = add(sum, x.clone()?, "driver scores")?;
+        }
+        for (p, x) in parts.iter_mut().zip(scores) {
+            let part = super::discount::mul(*v, x?, "driver equity")?
+                .checked_div(sum)
+                .ok_or_else(|| Error::overflow("driver equity"))?;
+            *p = add(*p, part, "driver equity")?;
         }
     }
     let share = |equity: Decimal| DriverShare {

@@ -31,7 +31,10 @@
 //! The iteration converges for every start iff the spectral radius `ρ(αW) < 1`. Before
 //! iterating, [`InfluenceGraph::hubbell`] checks the sufficient condition
 //! `q = α · min(max row sum of W, max column sum of W) < 1` (every induced norm bounds the
-//! spectral radius) and returns [`Error::InvalidParameter`] (`attenuation`) otherwise: with
+//! spectral radius); when both norms are `>= 1` it tries the sharper Collatz-Wielandt bound
+//! `q = max_i (αW x)_i / x_i` (valid for any positive `x`, here `x = Σ_{k<=30} (αW)^k 1`,
+//! which also proves convergence on acyclic graphs), and returns
+//! [`Error::InvalidParameter`] (`attenuation`) when no bound is below 1: with
 //! weights that are shares of each influencee's responses (column sums 1) choose `α < 1`,
 //! as Katz and Hubbell do. Jacobi then converges geometrically at rate `ρ(αW) <= q`; for a
 //! non-negative matrix Gauss-Seidel converges whenever Jacobi does and no slower
@@ -238,6 +241,22 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
         (row, col)
     }
 
+    /// The Collatz-Wielandt bound `ρ(αW) <= max_i (αW x)_i / x_i`, valid for every `x > 0`,
+    /// at `x = Σ_{k=0}^{K} (αW)^k 1` after `K = CW_SWEEPS` sweeps of `x ← 1 + αW x` (so
+    /// `x >= 1`); `None` when it overflows.
+    fn collatz_wielandt(&self, alpha: f64) -> Option<f64> {
+        let n = self.nodes.len();
+        let product = |x: &[f64], i: usize| {
+            alpha * self.row(i).map(|(j, w)| w * x.get(j).copied().unwrap_or(0.0)).sum::<f64>()
+        };
+        let mut x = vec![1.0_f64; n];
+        for _ in 0..CW_SWEEPS {
+            x = (0..n).map(|i| 1.0 + product(&x, i)).collect();
+        }
+        let q = (0..n).map(|i| product(&x, i) / x.get(i).copied().unwrap_or(1.0)).fold(0.0, f64::max);
+        q.is_finite().then_some(q)
+    }
+
     /// Hubbell centrality `s = e + αW s` with own propensities `e_i = own_propensity(i)`
     /// (finite, `>= 0`; `|_| 1.0` for pure structure), by iteration (see the module docs).
     ///
@@ -261,16 +280,18 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
             return Err(Error::param("tolerance", options.tolerance, "a finite tolerance > 0"));
         }
         let (row, col) = self.norms();
-        let (bound, bound_kind) = if alpha * row <= alpha * col {
-            (alpha * row, NormBound::RowSum)
-        } else {
-            (alpha * col, NormBound::ColumnSum)
-        };
+        let (mut bound, mut bound_kind) =
+            if row <= col { (alpha * row, NormBound::RowSum) } else { (alpha * col, NormBound::ColumnSum) };
+        if bound >= 1.0 {
+            if let Some(q) = self.collatz_wielandt(alpha) {
+                (bound, bound_kind) = (q, NormBound::CollatzWielandt);
+            }
+        }
         if bound >= 1.0 {
             return Err(Error::param(
                 "attenuation",
                 alpha,
-                "α·min(max row sum, max column sum) of the influence weights < 1 (Hubbell convergence); lower α",
+                "a spectral-radius bound of αW below 1 (row sums, column sums or Collatz-Wielandt; Hubbell convergence): lower α",
             ));
         }
         let mut e = Vec::with_capacity(self.nodes.len());
@@ -349,6 +370,9 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
     }
 }
 
+/// Sweeps used to build the Collatz-Wielandt test vector.
+const CW_SWEEPS: u32 = 30;
+
 /// The iteration used by [`InfluenceGraph::hubbell`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum HubbellMethod {
@@ -390,6 +414,10 @@ pub enum NormBound {
     RowSum,
     /// `α · max_j Σ_i W_ij < 1` (the 1-norm).
     ColumnSum,
+    /// `max_i (αW x)_i / x_i < 1` for the positive vector `x = Σ_{k<=30} (αW)^k 1`
+    /// (Collatz-Wielandt; tried when both norms are `>= 1`, for example on an acyclic graph
+    /// whose spectral radius is 0).
+    CollatzWielandt,
 }
 
 /// How the Hubbell iteration went.
