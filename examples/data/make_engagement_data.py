@@ -4,8 +4,9 @@
 
 writes, in examples/data/, a small shop's customer base over 2024 (48 customers):
 
-- engagement_transactions.csv: customer_id,date,amount,cost_of_goods (a few refunds as
-  negative amounts with negative cost of goods; cross-sell purchases flagged by category);
+- engagement_transactions.csv: customer_id,date,amount,cost_of_goods,category (net of
+  returns; category `cross` marks a purchase from a category the customer had not bought
+  before, `upsell` an upgrade to a higher tier, `core` the rest);
 - engagement_customers.csv: customer_id,channel,acquisition_cost,cost_to_serve (channel of
   acquisition, the acquisition cost attributed to the customer, and the year's cost to serve:
   order handling, deliveries, support calls, returns);
@@ -49,12 +50,12 @@ def main():
         while day < 366 and day <= first + life:
             amount = round(basket * rng.uniform(0.6, 1.6), 2)
             cogs = round(amount * cogs_share, 2)
-            category = "cross" if orders > 0 and rng.random() < 0.15 else "core"
+            roll = rng.random()
+            category = "core" if orders == 0 or roll >= 0.23 else ("cross" if roll < 0.15 else "upsell")
             transactions.append((cid, START + datetime.timedelta(days=day), amount, cogs, category))
             orders += 1
             if rng.random() < 0.04:
-                transactions.append((cid, START + datetime.timedelta(days=day), -amount, -cogs, category))
-                returns += 1
+                returns += 1  # a returned item: handled (cost to serve), refunded and restocked
             day += max(1, int(rng.expovariate(rate / 30.4375)))
         # Cost to serve: 3 per order, 12 per return, support calls; a few demanding customers.
         calls = rng.choice([0, 0, 1, 2, 4]) + (rng.randrange(15, 40) if rng.random() < 0.2 else 0)
@@ -94,7 +95,7 @@ def main():
     ideas = ["customer_id,idea,share,monthly_profit,months,cost"]
     for idea in ["gift-wrap", "bulk-pack", "app-dark-mode", "returns-label"]:
         contributors = rng.sample(ids, rng.choice([1, 2, 3]))
-        profit = rng.uniform(40, 200)
+        profit = rng.uniform(15, 60)
         for cid in contributors:
             share = round(1 / len(contributors), 4)
             ideas.append(f"{cid},{idea},{share},{profit:.2f},{rng.choice([6, 12])},{rng.choice([10, 25]):.2f}")
