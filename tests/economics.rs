@@ -6,7 +6,8 @@ mod common;
 
 use common::{assert_send_sync, check_metric_laws};
 use customer_metrics::economics::{
-    cac_payback_periods, contribution_margin, ltv_to_cac, payback_period, segment_statements, simple_ltv,
+    Purchase, RevenueMix, cac_payback_periods, contribution_margin, ltv_to_cac, payback_period, revenue_mix,
+    segment_statements, simple_ltv,
 };
 use customer_metrics::{
     AcquisitionCost, Acquisitions, Cac, CustomerRevenue, Error, Metric, PnlEntry, PnlStatement,
@@ -187,6 +188,100 @@ fn shuffle<T>(items: &mut [T], mut seed: u64) {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         let j = ((seed >> 33) % (i as u64 + 1)) as usize;
         items.swap(i, j);
+    }
+}
+
+/// Source: hand classification of two purchase histories by the definitions of `revenue_mix`.
+#[test]
+fn revenue_mix_by_hand() {
+    let day = |m, dd| chrono::NaiveDate::from_ymd_opt(2024, m, dd).unwrap();
+    let p = |c: u8, date, category: &str, tier, amount| Purchase {
+        customer: c,
+        date,
+        category: category.to_string(),
+        tier,
+        amount: d(amount),
+    };
+    let mix = revenue_mix([
+        // Customer 1: first day buys beans (tier 2) and a grinder (tier 1): initial, 70.
+        p(1, day(1, 5), "beans", 2, 30),
+        p(1, day(1, 5), "grinder", 1, 40),
+        // Beans tier 1 later: repeat (below the highest tier bought). 20.
+        p(1, day(2, 1), "beans", 1, 20),
+        // Same day: grinder tier 3 (up-sell, 120) and a mug (cross-sell, 10).
+        p(1, day(3, 1), "grinder", 3, 120),
+        p(1, day(3, 1), "mug", 1, 10),
+        // A mug on a later day, tier 1 again: repeat. 12.
+        p(1, day(3, 9), "mug", 1, 12),
+        // Customer 2: one day only: all initial.
+        p(2, day(6, 1), "beans", 1, 25),
+        p(2, day(6, 1), "mug", 1, 9),
+    ])
+    .unwrap();
+    assert_eq!(mix[&1], RevenueMix { revenue: d(232), cross_sell: d(10), up_sell: d(120) });
+    assert_eq!(mix[&2], RevenueMix { revenue: d(34), cross_sell: d(0), up_sell: d(0) });
+    assert_eq!(mix[&1].up_sell_share().unwrap().round_dp(4), Decimal::new(5172, 4)); // 120 / 232
+    let bad = revenue_mix([p(1, day(1, 1), "beans", 1, -1)]);
+    assert!(matches!(bad, Err(Error::InvalidParameter { name: "amount", .. })));
+    // Into a P&L line.
+    let e = mix[&1].entry(d(100), d(10), d(5)).unwrap();
+    assert_eq!((e.cross_sell(), e.up_sell()), (d(10), d(120)));
+}
+
+/// The O(n²) definition: a purchase after the customer's first date is cross-sell when no
+/// earlier-dated purchase of the customer is in its category, up-sell when all of those are at
+/// lower tiers.
+fn brute_force_mix(purchases: &[Purchase<u8, u8>]) -> std::collections::BTreeMap<u8, RevenueMix> {
+    let mut out = std::collections::BTreeMap::new();
+    for p in purchases {
+        let first = purchases.iter().filter(|q| q.customer == p.customer).map(|q| q.date).min().unwrap();
+        let earlier: Vec<&Purchase<u8, u8>> = purchases
+            .iter()
+            .filter(|q| q.customer == p.customer && q.date < p.date && q.category == p.category)
+            .collect();
+        let m: &mut RevenueMix = out.entry(p.customer).or_default();
+        m.revenue += p.amount;
+        if p.date == first {
+            continue;
+        }
+        if earlier.is_empty() {
+            m.cross_sell += p.amount;
+        } else if earlier.iter().all(|q| q.tier < p.tier) {
+            m.up_sell += p.amount;
+        }
+    }
+    out
+}
+
+fn arb_purchase() -> impl Strategy<Value = Purchase<u8, u8>> {
+    (0u8..4, 1u32..40, 0u8..3, 1u32..4, 0i64..10_000).prop_map(|(customer, day, category, tier, cents)| {
+        Purchase {
+            customer,
+            date: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                + chrono::Days::new(u64::from(day) / 3),
+            category,
+            tier,
+            amount: Decimal::new(cents, 2),
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn revenue_mix_matches_brute_force_and_ignores_order(
+        purchases in prop::collection::vec(arb_purchase(), 0..40),
+        seed in any::<u64>(),
+    ) {
+        let mix = revenue_mix(purchases.clone()).unwrap();
+        prop_assert_eq!(&mix, &brute_force_mix(&purchases));
+        for m in mix.values() {
+            prop_assert!(m.cross_sell + m.up_sell <= m.revenue);
+        }
+        let mut shuffled = purchases;
+        shuffle(&mut shuffled, seed);
+        prop_assert_eq!(revenue_mix(shuffled).unwrap(), mix);
     }
 }
 
@@ -472,6 +567,10 @@ fn serde_round_trips_and_rejects_tampering() {
             .unwrap();
     round_trip(&scores);
     round_trip(&SegmentRules::default());
+    round_trip(&RevenueMix { revenue: d(10), cross_sell: d(3), up_sell: d(2) });
+    assert!(
+        serde_json::from_str::<RevenueMix>(r#"{"revenue":"10","cross_sell":"8","up_sell":"3"}"#).is_err()
+    );
 
     let bad = [
         // cross + up > revenue
@@ -515,4 +614,6 @@ fn types_are_send_and_sync() {
     assert_send_sync::<RfmScores<String>>();
     assert_send_sync::<SegmentRules>();
     assert_send_sync::<Ties>();
+    assert_send_sync::<RevenueMix>();
+    assert_send_sync::<Purchase<String, String>>();
 }

@@ -88,5 +88,8 @@ pub use acquisition::{
     AcquisitionCost, Acquisitions, Cac, UnitEconomics, cac_payback_periods, contribution_margin, ltv_to_cac,
     payback_period, simple_ltv,
 };
-pub use profitability::{PnlEntry, PnlStatement, ProfitAndLoss, WhaleCurve, WhalePoint, segment_statements};
+pub use profitability::{
+    PnlEntry, PnlStatement, ProfitAndLoss, Purchase, RevenueMix, WhaleCurve, WhalePoint, revenue_mix,
+    segment_statements,
+};
 pub use rfm::{RfmObservation, RfmOptions, RfmScore, RfmScores, ScoreRange, SegmentRule, SegmentRules, Ties};

@@ -628,6 +628,148 @@ where
     }
 }
 
+/// One purchase for [`revenue_mix`]: who bought what, when, for how much. `category` is the
+/// product line (any ordered label) and `tier` the level within it (basic 1, premium 2, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purchase<Id, C> {
+    /// The customer.
+    pub customer: Id,
+    /// The purchase date.
+    pub date: chrono::NaiveDate,
+    /// The product category.
+    pub category: C,
+    /// The tier within the category.
+    pub tier: u32,
+    /// The purchase amount (`>= 0`: net returns first).
+    pub amount: Decimal,
+}
+
+checked_serde! {
+    /// A customer's revenue split into initial or repeat revenue, cross-sell revenue and
+    /// up-sell revenue (the output of [`revenue_mix`]). `cross_sell + up_sell <= revenue`,
+    /// checked when deserialising.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    pub struct RevenueMix {
+        /// All revenue.
+        pub revenue: Decimal,
+        /// Revenue from categories the customer had not bought before.
+        pub cross_sell: Decimal,
+        /// Revenue from tiers above the highest the customer had bought in the category.
+        pub up_sell: Decimal,
+    }
+    check = |m| {
+        non_negative("revenue", m.revenue)?;
+        PnlEntry::new(m.revenue, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO)?.with_revenue_mix(m.cross_sell, m.up_sell)?;
+        Ok(m)
+    }
+}
+
+impl RevenueMix {
+    /// Cross-sell revenue share `cross_sell / revenue` (`None` without revenue).
+    #[must_use]
+    pub fn cross_sell_share(&self) -> Option<Decimal> {
+        share(self.cross_sell, self.revenue)
+    }
+
+    /// Up-sell revenue share `up_sell / revenue` (`None` without revenue).
+    #[must_use]
+    pub fn up_sell_share(&self) -> Option<Decimal> {
+        share(self.up_sell, self.revenue)
+    }
+
+    /// A [`PnlEntry`] with this revenue and mix and the given costs.
+    ///
+    /// # Errors
+    /// As [`PnlEntry::new`].
+    pub fn entry(
+        &self,
+        cost_of_goods: Decimal,
+        cost_to_serve: Decimal,
+        acquisition_cost: Decimal,
+    ) -> Result<PnlEntry> {
+        PnlEntry::new(self.revenue, cost_of_goods, cost_to_serve, acquisition_cost)?
+            .with_revenue_mix(self.cross_sell, self.up_sell)
+    }
+}
+
+/// Classifies each customer's revenue into initial or repeat, cross-sell and up-sell revenue.
+///
+/// Per customer, purchases are taken in date order. Purchases on the customer's first purchase
+/// date are the initial purchase. A later purchase is
+///
+/// - **cross-sell** when its category was not bought on any earlier date;
+/// - **up-sell** when its category was bought before, but only at lower tiers (its tier is
+///   above the highest tier bought in the category on earlier dates);
+/// - **repeat** revenue otherwise.
+///
+/// Purchases on the same date are judged against earlier dates only, so the result does not
+/// depend on the order of the input (customers, then dates, are sorted). These are the usual
+/// definitions (cross-selling: selling a customer products of another line; up-selling:
+/// selling a higher-end version of what they buy; Kamakura et al. 2003, "Cross-selling through
+/// database marketing", *IJRM* 20(1)), operationalised on purchase histories.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use customer_metrics::economics::{Purchase, revenue_mix};
+/// use rust_decimal::Decimal;
+///
+/// let day = |d| NaiveDate::from_ymd_opt(2024, 1, d).expect("valid date");
+/// let buy = |d, category: &str, tier, amount| Purchase {
+///     customer: "ann", date: day(d), category: category.to_string(), tier, amount: Decimal::from(amount),
+/// };
+/// let mix = revenue_mix([
+///     buy(1, "coffee", 1, 20),  // initial
+///     buy(5, "coffee", 1, 20),  // repeat
+///     buy(9, "coffee", 2, 35),  // up-sell: tier 2 above tier 1
+///     buy(9, "tea", 1, 15),     // cross-sell: a new category
+///     buy(20, "tea", 1, 10),    // repeat
+/// ])?;
+/// let ann = mix["ann"];
+/// assert_eq!((ann.revenue, ann.cross_sell, ann.up_sell), (Decimal::from(100), Decimal::from(15), Decimal::from(35)));
+/// # Ok::<(), customer_metrics::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `amount` for a negative amount; [`Error::Overflow`] when
+/// a sum overflows.
+pub fn revenue_mix<Id: Ord + Clone, C: Ord>(
+    purchases: impl IntoIterator<Item = Purchase<Id, C>>,
+) -> Result<BTreeMap<Id, RevenueMix>> {
+    let mut purchases: Vec<Purchase<Id, C>> = purchases.into_iter().collect();
+    if let Some(p) = purchases.iter().find(|p| p.amount < Decimal::ZERO) {
+        return Err(Error::param("amount", p.amount, "a purchase amount >= 0 (net returns first)"));
+    }
+    purchases.sort_by(|a, b| a.customer.cmp(&b.customer).then(a.date.cmp(&b.date)));
+    let mut out = BTreeMap::new();
+    for history in purchases.chunk_by(|a, b| a.customer == b.customer) {
+        let Some(first) = history.first() else { continue };
+        let mut mix = RevenueMix::default();
+        // The highest tier bought in each category on earlier dates.
+        let mut known: BTreeMap<&C, u32> = BTreeMap::new();
+        for (day_index, day) in history.chunk_by(|a, b| a.date == b.date).enumerate() {
+            for p in day {
+                mix.revenue = add(mix.revenue, p.amount, "revenue")?;
+                if day_index == 0 {
+                    continue; // the initial purchase
+                }
+                match known.get(&p.category) {
+                    None => mix.cross_sell = add(mix.cross_sell, p.amount, "cross-sell revenue")?,
+                    Some(&tier) if p.tier > tier => {
+                        mix.up_sell = add(mix.up_sell, p.amount, "up-sell revenue")?
+                    }
+                    Some(_) => {}
+                }
+            }
+            for p in day {
+                let tier = known.entry(&p.category).or_insert(p.tier);
+                *tier = (*tier).max(p.tier);
+            }
+        }
+        out.insert(first.customer.clone(), mix);
+    }
+    Ok(out)
+}
+
 /// Per-segment statements of a segmented P&L, for reports: each segment's [`PnlStatement`]
 /// and the total.
 ///
