@@ -9,7 +9,7 @@
 //!
 //! | file | columns |
 //! |---|---|
-//! | `engagement_transactions.csv` | `customer_id,date,amount,cost_of_goods,category` (category `core`, `cross` or `upsell`) |
+//! | `engagement_transactions.csv` | `customer_id,date,amount,cost_of_goods,category,tier` (product category and tier 1, 2, …) |
 //! | `engagement_customers.csv` | `customer_id,channel,acquisition_cost,cost_to_serve` |
 //! | `engagement_referrals.csv` | `referrer,referred,kind,months,contribution,incentive,serving_cost,acquisition_saving` |
 //! | `engagement_influence.csv` | `influencer,influencee,weight` |
@@ -20,7 +20,9 @@
 //!
 //! - the ranking by customer engagement value CEV = CLV + CRV + CIV + CKV;
 //! - the CLV × CRV quadrants, split at the medians;
-//! - each customer's P&L, the whale curve and the cross-sell and up-sell revenue shares;
+//! - each customer's P&L, the whale curve and the cross-sell and up-sell revenue shares
+//!   (a later purchase in a category the customer had not bought is cross-sell, one above the
+//!   highest tier they had bought in the category is up-sell);
 //! - CAC by channel, LTV:CAC, payback, and gross and net revenue retention of the first-half
 //!   cohort in the second half;
 //! - RFM segments (the default 10-segment RF map);
@@ -50,14 +52,13 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use customer_metrics::economics::segment_statements;
+use customer_metrics::economics::{Purchase, revenue_mix, segment_statements};
 use customer_metrics::{
     AcquisitionCost, Acquisitions, ConstantRetentionClv, CustomerRevenue, Discount, Engagement, FormulaClv,
     GuptaLehmannEquity, HubbellOptions, IdeaContribution, InfluenceEdge, InfluenceGraph, InfluenceValue,
-    KnowledgeValue, Metric, PeriodCounts, PnlEntry, Portfolio, ProfitAndLoss, Quadrant, QuadrantThresholds,
-    Referral, ReferralPeriod, ReferralValue, RevenueRetention, RfmOptions, RfmScores, SegmentRules,
-    Segmented, SummaryBuilder, SummaryOptions, Timing, Transaction, UnitEconomics, WhaleCurve,
-    rescale_retention,
+    KnowledgeValue, Metric, PeriodCounts, Portfolio, ProfitAndLoss, Quadrant, QuadrantThresholds, Referral,
+    ReferralPeriod, ReferralValue, RevenueRetention, RfmOptions, RfmScores, SegmentRules, Segmented,
+    SummaryBuilder, SummaryOptions, Timing, Transaction, UnitEconomics, WhaleCurve, rescale_retention,
 };
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -172,10 +173,7 @@ fn each_row<'a>(csv: &'a Csv, header: &'a [&'a str], mut f: impl FnMut(&Row<'a>)
 /// What the transactions say about one customer.
 #[derive(Default)]
 struct Purchases {
-    revenue: Decimal,
     cost_of_goods: Decimal,
-    cross_sell: Decimal,
-    up_sell: Decimal,
     first: Option<NaiveDate>,
     last: Option<NaiveDate>,
     first_half: Decimal,
@@ -194,7 +192,7 @@ struct Base {
     ideas: KnowledgeValue<String>,
 }
 
-const TRANSACTIONS: [&str; 5] = ["customer_id", "date", "amount", "cost_of_goods", "category"];
+const TRANSACTIONS: [&str; 6] = ["customer_id", "date", "amount", "cost_of_goods", "category", "tier"];
 const CUSTOMERS: [&str; 4] = ["customer_id", "channel", "acquisition_cost", "cost_to_serve"];
 const REFERRALS: [&str; 8] = [
     "referrer",
@@ -221,6 +219,7 @@ fn load(dir: &str, discount: &Discount) -> Res<Base> {
         SummaryBuilder::new(SummaryOptions::default().period_days(MONTH_DAYS).observation_end(year_end))
             .map_err(|e| e.to_string())?;
     let mut purchases: BTreeMap<String, Purchases> = BTreeMap::new();
+    let mut history = Vec::new();
     let csv = Csv::read(dir, "engagement_transactions.csv", &TRANSACTIONS)?;
     each_row(&csv, &TRANSACTIONS, |row| {
         let id = row.text(0)?.to_string();
@@ -231,16 +230,11 @@ fn load(dir: &str, discount: &Discount) -> Res<Base> {
             return Err(row.bad("amount and cost_of_goods must be >= 0 (net returns first)"));
         }
         builder.record(&Transaction::new(id.clone(), day, amount)).map_err(|e| row.bad(e))?;
-        let p = purchases.entry(id).or_default();
+        let p = purchases.entry(id.clone()).or_default();
         let add = |a: Decimal, b: Decimal| a.checked_add(b).ok_or_else(|| row.bad("amount overflows"));
-        p.revenue = add(p.revenue, amount)?;
         p.cost_of_goods = add(p.cost_of_goods, cogs)?;
-        match row.text(4)? {
-            "core" => {}
-            "cross" => p.cross_sell = add(p.cross_sell, amount)?,
-            "upsell" => p.up_sell = add(p.up_sell, amount)?,
-            other => return Err(row.bad(format!("category {other:?} is not core, cross or upsell"))),
-        }
+        let (category, tier) = (row.text(4)?.to_string(), row.parse(5, "a whole-number tier")?);
+        history.push(Purchase { customer: id, date: day, category, tier, amount });
         if day <= mid_year {
             p.first_half = add(p.first_half, amount)?;
         } else {
@@ -251,6 +245,7 @@ fn load(dir: &str, discount: &Discount) -> Res<Base> {
         Ok(())
     })?;
     let summaries = builder.build().map_err(|e| e.to_string())?;
+    let mix = revenue_mix(history).map_err(|e| e.to_string())?;
 
     let mut channels = BTreeMap::new();
     let mut pnl: Segmented<String, ProfitAndLoss> = Segmented::default();
@@ -264,10 +259,12 @@ fn load(dir: &str, discount: &Discount) -> Res<Base> {
         if channels.insert(id.clone(), channel.clone()).is_some() {
             return Err(row.bad(format!("customer {id} is listed twice")));
         }
-        let zero = Purchases::default();
-        let p = purchases.get(&id).unwrap_or(&zero);
-        let entry = PnlEntry::new(p.revenue, p.cost_of_goods, serve, acquisition)
-            .and_then(|e| e.with_revenue_mix(p.cross_sell, p.up_sell))
+        let cogs = purchases.get(&id).map_or(Decimal::ZERO, |p| p.cost_of_goods);
+        let entry = mix
+            .get(&id)
+            .copied()
+            .unwrap_or_default()
+            .entry(cogs, serve, acquisition)
             .map_err(|e| row.bad(e))?;
         pnl.record((id, entry)).map_err(|e| row.bad(e))?;
         pnl_by_channel.record((channel.clone(), entry)).map_err(|e| row.bad(e))?;

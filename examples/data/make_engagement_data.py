@@ -4,9 +4,9 @@
 
 writes, in examples/data/, a small shop's customer base over 2024 (48 customers):
 
-- engagement_transactions.csv: customer_id,date,amount,cost_of_goods,category (net of
-  returns; category `cross` marks a purchase from a category the customer had not bought
-  before, `upsell` an upgrade to a higher tier, `core` the rest);
+- engagement_transactions.csv: customer_id,date,amount,cost_of_goods,category,tier (net of
+  returns; the product category and its tier 1-3, from which the example classifies
+  cross-sell and up-sell revenue);
 - engagement_customers.csv: customer_id,channel,acquisition_cost,cost_to_serve (channel of
   acquisition, the acquisition cost attributed to the customer, and the year's cost to serve:
   order handling, deliveries, support calls, returns);
@@ -28,6 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parent
 START = datetime.date(2024, 1, 1)
 CHANNELS = [("search", 55.0), ("social", 40.0), ("referral", 15.0), ("organic", 0.0)]
 N = 48
+CATEGORIES = ["coffee", "tea", "equipment", "accessories"]
 
 
 def customer_ids():
@@ -39,20 +40,29 @@ def main():
     ids = customer_ids()
     customers = ["customer_id,channel,acquisition_cost,cost_to_serve"]
     transactions = []
+    referred_ids = []
     for cid in ids:
         channel, cac = CHANNELS[rng.randrange(len(CHANNELS))]
+        if channel == "referral":
+            referred_ids.append(cid)
         first = rng.randrange(0, 300)
         rate = rng.choice([0.5, 1, 1, 2, 3, 5])  # purchases per month while active
         life = rng.expovariate(1 / 200.0)  # days until the customer lapses
         basket = rng.uniform(20, 90)
         cogs_share = rng.uniform(0.5, 0.7)
         day, orders, returns = first, 0, 0
+        category, tier = rng.choice(CATEGORIES), 1
         while day < 366 and day <= first + life:
             amount = round(basket * rng.uniform(0.6, 1.6), 2)
+            if orders > 0:
+                roll = rng.random()
+                if roll < 0.12:
+                    category, tier = rng.choice(CATEGORIES), 1  # perhaps a new category
+                elif roll < 0.2:
+                    tier = min(3, tier + 1)  # an upgrade
+            amount = round(amount * (1 + 0.4 * (tier - 1)), 2)
             cogs = round(amount * cogs_share, 2)
-            roll = rng.random()
-            category = "core" if orders == 0 or roll >= 0.23 else ("cross" if roll < 0.15 else "upsell")
-            transactions.append((cid, START + datetime.timedelta(days=day), amount, cogs, category))
+            transactions.append((cid, START + datetime.timedelta(days=day), amount, cogs, category, tier))
             orders += 1
             if rng.random() < 0.04:
                 returns += 1  # a returned item: handled (cost to serve), refunded and restocked
@@ -62,15 +72,18 @@ def main():
         serve = 3 * orders + 12 * returns + 12 * calls
         acq = round(cac * rng.uniform(0.8, 1.2), 2) if cac > 0 else 0.0
         customers.append(f"{cid},{channel},{acq:.2f},{serve:.2f}")
-    rows = ["customer_id,date,amount,cost_of_goods,category"]
-    for cid, date, amount, cogs, category in transactions:
-        rows.append(f"{cid},{date.isoformat()},{amount:.2f},{cogs:.2f},{category}")
+    rows = ["customer_id,date,amount,cost_of_goods,category,tier"]
+    for cid, date, amount, cogs, category, tier in transactions:
+        rows.append(f"{cid},{date.isoformat()},{amount:.2f},{cogs:.2f},{category},{tier}")
     header, body = rows[0], rows[1:]
     rng.shuffle(body)  # the summary builder does not need sorted input
 
     referrals = ["referrer,referred,kind,months,contribution,incentive,serving_cost,acquisition_saving"]
-    for referred in rng.sample(ids[20:], 14):
-        referrer = rng.choice([cid for cid in ids[:30] if cid != referred])
+    # Every customer of the referral channel was referred by another customer; a few
+    # referrers account for most referrals.
+    referrers = rng.sample(ids, 8)
+    for referred in referred_ids:
+        referrer = rng.choice([cid for cid in referrers if cid != referred])
         kind = 1 if rng.random() < 0.6 else 2
         if kind == 1:
             referrals.append(
