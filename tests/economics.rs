@@ -138,6 +138,15 @@ proptest! {
         check_metric_laws::<AcquisitionCost>(&a, &b, &c)?;
     }
 
+    #[test]
+    fn cac_by_channel_metric_laws(
+        a in prop::collection::vec((0u8..3, arb_acquisitions()), 0..8),
+        b in prop::collection::vec((0u8..3, arb_acquisitions()), 0..8),
+        c in prop::collection::vec((0u8..3, arb_acquisitions()), 0..8),
+    ) {
+        check_metric_laws::<Segmented<u8, AcquisitionCost>>(&a, &b, &c)?;
+    }
+
     /// The issue's invariant: a whale curve ends at 100 % of profit (exactly), at 100 % of
     /// customers; and its summary figures agree with a second closed form: peak = sum of the
     /// positive profits / total, reached at (#positive) / n, value destroyers = #negative / n.
@@ -561,6 +570,15 @@ fn serde_round_trips_and_rejects_tampering() {
     round_trip(&curve);
     let cac = Cac::new(d(100), 3).unwrap();
     round_trip(&cac);
+    // A channel with nothing this period still makes a (non-empty) segment that round-trips.
+    let mut channels: Segmented<String, AcquisitionCost> = Segmented::default();
+    channels.record(("events".into(), Acquisitions::new(d(0), 0).unwrap())).unwrap();
+    channels.record(("search".into(), Acquisitions::new(d(300), 2).unwrap())).unwrap();
+    round_trip(&channels);
+    let mut customers: Segmented<String, ProfitAndLoss> = Segmented::default();
+    customers.record(("ann".into(), PnlEntry::default())).unwrap();
+    round_trip(&customers);
+    assert!(serde_json::from_str::<AcquisitionCost>(r#"{"records":0,"spend":"5","customers":0}"#).is_err());
     round_trip(&UnitEconomics::new(&cac, d(10), 0.1, None).unwrap());
     let scores =
         RfmScores::new(RfmOptions::default(), (0..9u32).map(|i| (i, obs(f64::from(i), u64::from(i), 3))))

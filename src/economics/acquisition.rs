@@ -86,13 +86,27 @@ checked_serde! {
     /// ```
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
     pub struct AcquisitionCost {
+        records: u64,
         spend: Decimal,
         customers: u64,
     }
-    check = |a| Acquisitions::new(a.spend, a.customers).map(|_| a)
+    check = |a| {
+        Acquisitions::new(a.spend, a.customers)?;
+        if a.records == 0 && (a.spend, a.customers) != (Decimal::ZERO, 0) {
+            return Err(Error::Mismatch { what: "acquisition cost: spend or customers without any record".into() });
+        }
+        Ok(a)
+    }
 }
 
 impl AcquisitionCost {
+    /// Number of [`Acquisitions`] recorded (so that a record of zero spend and zero customers
+    /// still counts, and a [`Segmented`](crate::Segmented) channel is never empty).
+    #[must_use]
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
     /// Total spend recorded.
     #[must_use]
     pub fn spend(&self) -> Decimal {
@@ -105,8 +119,9 @@ impl AcquisitionCost {
         self.customers
     }
 
-    fn checked_add(&self, spend: Decimal, customers: u64) -> Result<Self> {
+    fn checked_add(&self, records: u64, spend: Decimal, customers: u64) -> Result<Self> {
         Ok(AcquisitionCost {
+            records: self.records.checked_add(records).ok_or(Error::overflow("acquisition records"))?,
             spend: self.spend.checked_add(spend).ok_or(Error::overflow("acquisition spend"))?,
             customers: self.customers.checked_add(customers).ok_or(Error::overflow("new customers"))?,
         })
@@ -118,12 +133,12 @@ impl Metric for AcquisitionCost {
     type Output = Cac;
 
     fn record(&mut self, input: Acquisitions) -> Result<()> {
-        *self = self.checked_add(input.spend, input.customers)?;
+        *self = self.checked_add(1, input.spend, input.customers)?;
         Ok(())
     }
 
     fn merge(&mut self, other: &Self) -> Result<()> {
-        *self = self.checked_add(other.spend, other.customers)?;
+        *self = self.checked_add(other.records, other.spend, other.customers)?;
         Ok(())
     }
 
