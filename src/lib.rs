@@ -110,7 +110,8 @@ pub mod value;
 
 pub use economics::{
     AcquisitionCost, Acquisitions, Cac, PnlEntry, PnlStatement, ProfitAndLoss, RfmObservation, RfmOptions,
-    RfmScore, RfmScores, ScoreRange, SegmentRule, SegmentRules, Ties, UnitEconomics, WhaleCurve, WhalePoint,
+    RfmScore, RfmScores, RfmSort, RfmTies, ScoreRange, SegmentRule, SegmentRules, UnitEconomics, WhaleCurve,
+    WhalePoint,
 };
 pub use error::{Error, Result};
 pub use metric::Metric;

@@ -11,9 +11,9 @@ use customer_metrics::economics::{
 };
 use customer_metrics::{
     AcquisitionCost, Acquisitions, Cac, CustomerRevenue, Error, Metric, PnlEntry, PnlStatement,
-    ProfitAndLoss, RevenueRetention, RfmObservation, RfmOptions, RfmScore, RfmScores, ScoreRange,
-    SegmentRule, SegmentRules, Segmented, SummaryBuilder, SummaryOptions, Ties, Transaction, UnitEconomics,
-    WhaleCurve, WhalePoint,
+    ProfitAndLoss, RevenueRetention, RfmObservation, RfmOptions, RfmScore, RfmScores, RfmSort, RfmTies,
+    ScoreRange, SegmentRule, SegmentRules, Segmented, SummaryBuilder, SummaryOptions, Transaction,
+    UnitEconomics, WhaleCurve, WhalePoint,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -364,17 +364,17 @@ fn obs(recency: f64, frequency: u64, monetary: i64) -> RfmObservation {
     RfmObservation::new(recency, frequency, d(monetary)).unwrap()
 }
 
-/// Source: hand computation with 5 bins, 10 customers, Ties::ById (NTILE): positions 0..9 map
+/// Source: hand computation with 5 bins, 10 customers, RfmTies::ById (NTILE): positions 0..9 map
 /// to 1,1,2,2,3,3,4,4,5,5. Frequencies 1,1,1,2,2,3,4,5,8,9 (ids 0..9): sorted with ties by id,
 /// customer 0..9 are at positions 0..9, so F = 1,1,2,2,3,3,4,4,5,5 — customers 1 and 2 tie on
-/// frequency 1 but get scores 1 and 2. With Ties::Share the run 0..=2 (value 1) gets the middle
+/// frequency 1 but get scores 1 and 2. With RfmTies::Share the run 0..=2 (value 1) gets the middle
 /// position 1 → ⌊1·5/10⌋ + 1 = 1; the run 3..=4 (value 2) gets 3.5 → ⌊1.75⌋ + 1 = 2.
 #[test]
 fn rfm_ties_by_hand() {
     let freqs = [1, 1, 1, 2, 2, 3, 4, 5, 8, 9];
     let customers: Vec<(u32, RfmObservation)> =
         freqs.iter().enumerate().map(|(i, f)| (i as u32, obs(0.0, *f, 0))).collect();
-    let by_id = RfmScores::new(RfmOptions::default().ties(Ties::ById), customers.clone()).unwrap();
+    let by_id = RfmScores::new(RfmOptions::default().ties(RfmTies::ById), customers.clone()).unwrap();
     let f: Vec<u8> = by_id.scores().iter().map(|s| s.frequency).collect();
     assert_eq!(f, [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     let shared = RfmScores::new(RfmOptions::default(), customers).unwrap();
@@ -382,6 +382,24 @@ fn rfm_ties_by_hand() {
     assert_eq!(f, [1, 1, 1, 2, 2, 3, 4, 4, 5, 5]);
     // Everyone ties on recency 0: one run over positions 0..=9, middle 4.5 → ⌊2.25⌋ + 1 = 3.
     assert!(shared.scores().iter().all(|s| s.recency == 3));
+}
+
+/// Source: hand computation of Hughes's nested sort with 2 bins and 4 customers (RfmTies::ById).
+/// Recency 1, 2, 8, 9 (ids 0..3) → R = 2, 2, 1, 1. Frequencies 5, 1, 9, 2: independently
+/// (ascending 1, 2, 5, 9 → ids 1, 3, 0, 2) F = 2, 1, 2, 1; nested, within R = 2 (ids 0, 1:
+/// 5 > 1) F = 2, 1 and within R = 1 (ids 2, 3: 9 > 2) F = 2, 1 — the same here; monetary
+/// 10, 20, 30, 40: independently M = 1, 1, 2, 2; nested, each (R, F) cell holds one customer,
+/// scored alone: position 0 of 1 → M = 1.
+#[test]
+fn rfm_nested_by_hand() {
+    let customers =
+        [(0u32, obs(1.0, 5, 10)), (1, obs(2.0, 1, 20)), (2, obs(8.0, 9, 30)), (3, obs(9.0, 2, 40))];
+    let base = RfmOptions::default().bins(2).ties(RfmTies::ById);
+    let independent = RfmScores::new(base, customers).unwrap();
+    let nested = RfmScores::new(base.sort(RfmSort::Nested), customers).unwrap();
+    let codes = |s: &RfmScores<u32>| s.scores().iter().map(|x| x.code()).collect::<Vec<_>>();
+    assert_eq!(codes(&independent), ["221", "211", "122", "112"]);
+    assert_eq!(codes(&nested), ["221", "211", "121", "111"]);
 }
 
 /// Source: the 10-segment RF map of FORMULAS §7, read off the table by hand for a few cells.
@@ -486,31 +504,46 @@ fn arb_observation() -> impl Strategy<Value = RfmObservation> {
 
 /// A second, counting form of the scores (no sorting): `a` customers are strictly worse than
 /// this one and `e` are equal; `w` of the equal ones have a smaller id.
-fn counted_score(a: usize, e: usize, w: usize, n: usize, bins: u8, ties: Ties) -> u8 {
+fn counted_score(a: usize, e: usize, w: usize, n: usize, bins: u8, ties: RfmTies) -> u8 {
     let b = usize::from(bins);
     match ties {
-        Ties::ById => ((a + w) * b / n + 1) as u8,
-        Ties::Share => ((2 * a + e - 1) * b / (2 * n) + 1) as u8,
+        RfmTies::ById => ((a + w) * b / n + 1) as u8,
+        RfmTies::Share => ((2 * a + e - 1) * b / (2 * n) + 1) as u8,
     }
 }
 
-fn check_against_counts(scores: &RfmScores<u32>, bins: u8, ties: Ties) -> Result<(), TestCaseError> {
+fn check_against_counts(
+    scores: &RfmScores<u32>,
+    bins: u8,
+    ties: RfmTies,
+    nested: bool,
+) -> Result<(), TestCaseError> {
     let all = scores.scores();
-    let n = all.len();
     type Key = fn(&RfmScore<u32>, &RfmScore<u32>) -> std::cmp::Ordering;
     type Score = fn(&RfmScore<u32>) -> u8;
-    // "Better" orderings: recency smaller is better; frequency and monetary larger.
-    let dims: [(Key, Score); 3] = [
-        (|x, y| y.observation.recency().total_cmp(&x.observation.recency()), |s| s.recency),
-        (|x, y| x.observation.frequency().cmp(&y.observation.frequency()), |s| s.frequency),
-        (|x, y| x.observation.monetary().cmp(&y.observation.monetary()), |s| s.monetary),
+    type Group = fn(&RfmScore<u32>) -> (u8, u8);
+    // "Better" orderings: recency smaller is better; frequency and monetary larger. With nested
+    // sorting F is ranked among customers of the same R score and M within the same (R, F).
+    let everyone: Group = |_| (0, 0);
+    let (f_group, m_group): (Group, Group) =
+        if nested { (|s| (s.recency, 0), |s| (s.recency, s.frequency)) } else { (everyone, everyone) };
+    let dims: [(Key, Score, Group); 3] = [
+        (|x, y| y.observation.recency().total_cmp(&x.observation.recency()), |s| s.recency, everyone),
+        (|x, y| x.observation.frequency().cmp(&y.observation.frequency()), |s| s.frequency, f_group),
+        (|x, y| x.observation.monetary().cmp(&y.observation.monetary()), |s| s.monetary, m_group),
     ];
-    for (cmp, score) in dims {
+    for (cmp, score, group) in dims {
         for s in all {
-            let a = all.iter().filter(|o| cmp(o, s).is_lt()).count();
-            let e = all.iter().filter(|o| cmp(o, s).is_eq()).count();
-            let w = all.iter().filter(|o| cmp(o, s).is_eq() && o.customer < s.customer).count();
-            prop_assert_eq!(score(s), counted_score(a, e, w, n, bins, ties), "customer {}", s.customer);
+            let peers: Vec<&RfmScore<u32>> = all.iter().filter(|o| group(o) == group(s)).collect();
+            let a = peers.iter().filter(|o| cmp(o, s).is_lt()).count();
+            let e = peers.iter().filter(|o| cmp(o, s).is_eq()).count();
+            let w = peers.iter().filter(|o| cmp(o, s).is_eq() && o.customer < s.customer).count();
+            prop_assert_eq!(
+                score(s),
+                counted_score(a, e, w, peers.len(), bins, ties),
+                "customer {}",
+                s.customer
+            );
         }
     }
     Ok(())
@@ -526,10 +559,12 @@ proptest! {
         observations in prop::collection::vec(arb_observation(), 1..40),
         bins in 2u8..=9,
         by_id in any::<bool>(),
+        nested in any::<bool>(),
         seed in any::<u64>(),
     ) {
-        let ties = if by_id { Ties::ById } else { Ties::Share };
-        let options = RfmOptions::default().bins(bins).ties(ties);
+        let ties = if by_id { RfmTies::ById } else { RfmTies::Share };
+        let sort = if nested { RfmSort::Nested } else { RfmSort::Independent };
+        let options = RfmOptions::default().bins(bins).ties(ties).sort(sort);
         let customers: Vec<(u32, RfmObservation)> =
             observations.into_iter().enumerate().map(|(i, o)| (i as u32 * 7 % 101, o)).collect();
         let scores = RfmScores::new(options, customers.clone()).unwrap();
@@ -541,7 +576,7 @@ proptest! {
         let mut shuffled = customers;
         shuffle(&mut shuffled, seed);
         prop_assert_eq!(&RfmScores::new(options, shuffled).unwrap(), &scores);
-        check_against_counts(&scores, bins, ties)?;
+        check_against_counts(&scores, bins, ties, nested)?;
         if bins == 5 {
             // Every cell has a default segment.
             prop_assert!(scores.segment_counts(&SegmentRules::default()).is_ok());
@@ -631,7 +666,7 @@ fn types_are_send_and_sync() {
     assert_send_sync::<RfmObservation>();
     assert_send_sync::<RfmScores<String>>();
     assert_send_sync::<SegmentRules>();
-    assert_send_sync::<Ties>();
+    assert_send_sync::<RfmTies>();
     assert_send_sync::<RevenueMix>();
     assert_send_sync::<Purchase<String, String>>();
 }

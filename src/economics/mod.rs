@@ -55,8 +55,10 @@
 //! (spend) are each scored `1..=5` by quintiles — 5 for the most recent, most frequent and
 //! biggest-spending fifth ([`RfmScores`], [`RfmOptions`] for another number of bins; Hughes,
 //! *Strategic Database Marketing*). How ties are scored changes results (Miglautsch 2000), so
-//! it is a setting ([`Ties`]) and customers with equal values are always ordered by id, which
-//! makes the scores independent of the input order. Observations come straight from the
+//! it is a setting ([`RfmTies`]) and customers with equal values are always ordered by id, which
+//! makes the scores independent of the input order. Each dimension is scored over all
+//! customers, or, with Hughes's nested sort ([`RfmSort`]), F within each R score and M within
+//! each (R, F) cell. Observations come straight from the
 //! transaction summaries ([`RfmObservation::from_summary`], [`RfmScores::from_summaries`]).
 //! Named segments are rules on the scores ([`SegmentRules`]): the default is the common
 //! 10-segment map on R and F (Champions, Loyal Customers, Potential Loyalists, New Customers,
@@ -92,4 +94,6 @@ pub use profitability::{
     PnlEntry, PnlStatement, ProfitAndLoss, Purchase, RevenueMix, WhaleCurve, WhalePoint, revenue_mix,
     segment_statements,
 };
-pub use rfm::{RfmObservation, RfmOptions, RfmScore, RfmScores, ScoreRange, SegmentRule, SegmentRules, Ties};
+pub use rfm::{
+    RfmObservation, RfmOptions, RfmScore, RfmScores, RfmSort, RfmTies, ScoreRange, SegmentRule, SegmentRules,
+};

@@ -13,7 +13,7 @@ use crate::{CustomerRecord, CustomerSummary, Error, Result, Summaries};
 
 /// How customers with equal values are scored (see [`RfmScores`] for the formulas).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Ties {
+pub enum RfmTies {
     /// Equal values get equal scores: a run of tied customers gets the bin of its middle
     /// position (mid-rank). Scores are a non-decreasing function of the value; bins may be
     /// unequal in size when many customers tie (for example one-time buyers on frequency).
@@ -25,21 +25,35 @@ pub enum Ties {
     ById,
 }
 
+/// Whether F and M are scored over all customers or within groups (Miglautsch 2000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum RfmSort {
+    /// Each dimension over all customers (the common convention).
+    #[default]
+    Independent,
+    /// Hughes's nested sort: R over all customers, F within each R score, M within each
+    /// (R, F) cell — so every R group spans all F scores, and every cell all M scores.
+    Nested,
+}
+
 checked_serde! {
     /// Settings of [`RfmScores`]: the number of quantile bins (scores `1..=bins`, default 5,
-    /// allowed 2 to 9 so that a cell code such as `"545"` has one digit per score) and the
-    /// tie rule (default [`Ties::Share`]). Setters never fail; [`RfmScores::new`] checks.
+    /// allowed 2 to 9 so that a cell code such as `"545"` has one digit per score), the tie
+    /// rule (default [`RfmTies::Share`]) and independent or nested sorting (default
+    /// [`RfmSort::Independent`]). Setters never fail; [`RfmScores::new`] checks.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RfmOptions {
         bins: u8,
-        ties: Ties,
+        ties: RfmTies,
+        #[serde(default)]
+        sort: RfmSort,
     }
     check = |o| o.checked()
 }
 
 impl Default for RfmOptions {
     fn default() -> Self {
-        RfmOptions { bins: 5, ties: Ties::Share }
+        RfmOptions { bins: 5, ties: RfmTies::Share, sort: RfmSort::Independent }
     }
 }
 
@@ -53,9 +67,22 @@ impl RfmOptions {
 
     /// The tie rule.
     #[must_use]
-    pub fn ties(mut self, ties: Ties) -> Self {
+    pub fn ties(mut self, ties: RfmTies) -> Self {
         self.ties = ties;
         self
+    }
+
+    /// Independent or nested sorting.
+    #[must_use]
+    pub fn sort(mut self, sort: RfmSort) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    /// The sorting.
+    #[must_use]
+    pub fn sorting(&self) -> RfmSort {
+        self.sort
     }
 
     /// The number of bins.
@@ -66,7 +93,7 @@ impl RfmOptions {
 
     /// The tie rule.
     #[must_use]
-    pub fn tie_rule(&self) -> Ties {
+    pub fn tie_rule(&self) -> RfmTies {
         self.ties
     }
 
@@ -215,7 +242,7 @@ impl<Id> RfmScore<Id> {
     }
 }
 
-/// RFM scores of a customer base by independent quantile bins (FORMULAS §7; Hughes 1994,
+/// RFM scores of a customer base by quantile bins (FORMULAS §7; Hughes 1994,
 /// *Strategic Database Marketing*; Miglautsch 2000, "Thoughts on RFM Scoring", *Journal of
 /// Database Marketing* 8(1)).
 ///
@@ -225,12 +252,13 @@ impl<Id> RfmScore<Id> {
 /// every score a function of the set of customers, not of the input order. The customer at
 /// 0-based position `p` of that order gets, with `B` bins:
 ///
-/// - [`Ties::ById`]: `score = ⌊p·B/n⌋ + 1` (equal-size bins, like SQL `NTILE(B)`);
-/// - [`Ties::Share`] (default): every customer of a run of equal values at positions `a..b`
+/// - [`RfmTies::ById`]: `score = ⌊p·B/n⌋ + 1` (equal-size bins, like SQL `NTILE(B)`);
+/// - [`RfmTies::Share`] (default): every customer of a run of equal values at positions `a..b`
 ///   gets the score of the run's middle, `⌊(a + b − 1)·B/(2n)⌋ + 1`.
 ///
 /// Either way the best `n/B` customers get `B` and the worst get 1 (ties permitting), and
-/// every score is in `1..=B`. Nested sorting (F within R quintiles) is not offered.
+/// every score is in `1..=B`. With [`RfmSort::Nested`] the same rule scores F within each group of
+/// customers with the same R score (`n` = the group's size), and M within each (R, F) cell.
 ///
 /// ```
 /// use customer_metrics::{RfmObservation, RfmOptions, RfmScores, SegmentRules};
@@ -259,7 +287,7 @@ pub struct RfmScores<Id> {
 
 /// Scores of one dimension for items already in worst-to-best order; `same(i)` says whether
 /// item `i` ties with item `i − 1`.
-fn bin_scores(n: usize, bins: u8, ties: Ties, same: impl Fn(usize) -> bool) -> Vec<u8> {
+fn bin_scores(n: usize, bins: u8, ties: RfmTies, same: impl Fn(usize) -> bool) -> Vec<u8> {
     let (n128, b) = (n as u128, u128::from(bins));
     let score = |twice_position: u128| {
         // ⌊twice_position·B/(2n)⌋ + 1, in 1..=B because twice_position <= 2(n − 1).
@@ -267,12 +295,12 @@ fn bin_scores(n: usize, bins: u8, ties: Ties, same: impl Fn(usize) -> bool) -> V
     };
     let mut out = vec![0u8; n];
     match ties {
-        Ties::ById => {
+        RfmTies::ById => {
             for (p, s) in out.iter_mut().enumerate() {
                 *s = score(2 * p as u128);
             }
         }
-        Ties::Share => {
+        RfmTies::Share => {
             let mut start = 0;
             while start < n {
                 let mut end = start + 1;
@@ -288,6 +316,58 @@ fn bin_scores(n: usize, bins: u8, ties: Ties, same: impl Fn(usize) -> bool) -> V
         }
     }
     out
+}
+
+#[derive(Clone, Copy)]
+enum Dimension {
+    Recency,
+    Frequency,
+    Monetary,
+}
+
+/// Scores `subset` (indices in ascending order) on one dimension into `out`.
+fn score_subset(
+    observations: &[RfmObservation],
+    mut subset: Vec<usize>,
+    dimension: Dimension,
+    options: RfmOptions,
+    out: &mut [u8],
+) {
+    let get = |i: usize| observations.get(i).copied();
+    // Worst first: recency descending, frequency and monetary ascending; stable sorts.
+    match dimension {
+        Dimension::Recency => {
+            subset.sort_by(|&i, &j| {
+                let key = |k| get(k).map_or(0.0, |o| o.recency);
+                key(j).total_cmp(&key(i))
+            });
+        }
+        Dimension::Frequency => subset.sort_by_key(|&i| get(i).map_or(0, |o| o.frequency)),
+        Dimension::Monetary => subset.sort_by_key(|&i| get(i).map_or(Decimal::ZERO, |o| o.monetary)),
+    }
+    let same = |a: usize, b: usize| match (get(a), get(b), dimension) {
+        (Some(x), Some(y), Dimension::Recency) => x.recency == y.recency,
+        (Some(x), Some(y), Dimension::Frequency) => x.frequency == y.frequency,
+        (Some(x), Some(y), Dimension::Monetary) => x.monetary == y.monetary,
+        _ => false,
+    };
+    let scores = bin_scores(subset.len(), options.bins, options.ties, |k| {
+        k > 0 && same(subset.get(k).copied().unwrap_or(0), subset.get(k - 1).copied().unwrap_or(0))
+    });
+    for (&i, score) in subset.iter().zip(scores) {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = score;
+        }
+    }
+}
+
+/// The indices `0..n` grouped by `key`, each group in ascending order.
+fn groups(n: usize, key: impl Fn(usize) -> (u8, u8)) -> Vec<Vec<usize>> {
+    let mut by_key: BTreeMap<(u8, u8), Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        by_key.entry(key(i)).or_default().push(i);
+    }
+    by_key.into_values().collect()
 }
 
 impl<Id: Ord + Clone + Debug> RfmScores<Id> {
@@ -307,32 +387,25 @@ impl<Id: Ord + Clone + Debug> RfmScores<Id> {
             return Err(Error::Mismatch { what: format!("RFM: customer {:?} appears twice", w[0].0) });
         }
         let n = items.len();
-        let (bins, ties) = (options.bins, options.ties);
-        // Indices into `items` (sorted by id), so a stable sort by value keeps id order in ties.
-        let mut order: Vec<usize> = (0..n).collect();
-        let mut r = vec![0u8; n];
-        let mut f = vec![0u8; n];
-        let mut m = vec![0u8; n];
-        // Recency: worst (largest) first.
-        order.sort_by(|&i, &j| items[j].1.recency.total_cmp(&items[i].1.recency));
-        let scores =
-            bin_scores(n, bins, ties, |k| items[order[k]].1.recency == items[order[k - 1]].1.recency);
-        for (k, &i) in order.iter().enumerate() {
-            r[i] = scores[k];
-        }
-        order = (0..n).collect();
-        order.sort_by_key(|&i| items[i].1.frequency);
-        let scores =
-            bin_scores(n, bins, ties, |k| items[order[k]].1.frequency == items[order[k - 1]].1.frequency);
-        for (k, &i) in order.iter().enumerate() {
-            f[i] = scores[k];
-        }
-        order = (0..n).collect();
-        order.sort_by_key(|&i| items[i].1.monetary);
-        let scores =
-            bin_scores(n, bins, ties, |k| items[order[k]].1.monetary == items[order[k - 1]].1.monetary);
-        for (k, &i) in order.iter().enumerate() {
-            m[i] = scores[k];
+        let observations: Vec<RfmObservation> = items.iter().map(|(_, o)| *o).collect();
+        let (mut r, mut f, mut m) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
+        // Index sets are kept in ascending order (= id order), so a stable sort by value keeps
+        // id order within ties.
+        let everyone: Vec<usize> = (0..n).collect();
+        score_subset(&observations, everyone.clone(), Dimension::Recency, options, &mut r);
+        match options.sort {
+            RfmSort::Independent => {
+                score_subset(&observations, everyone.clone(), Dimension::Frequency, options, &mut f);
+                score_subset(&observations, everyone, Dimension::Monetary, options, &mut m);
+            }
+            RfmSort::Nested => {
+                for group in groups(n, |i| (r[i], 0)) {
+                    score_subset(&observations, group, Dimension::Frequency, options, &mut f);
+                }
+                for group in groups(n, |i| (r[i], f[i])) {
+                    score_subset(&observations, group, Dimension::Monetary, options, &mut m);
+                }
+            }
         }
         let scores = items
             .into_iter()
@@ -700,17 +773,17 @@ mod tests {
     #[test]
     fn bins_by_hand() {
         // n = 10, B = 5, no ties: positions 0..9 → 1,1,2,2,3,3,4,4,5,5.
-        let s = bin_scores(10, 5, Ties::ById, |_| false);
+        let s = bin_scores(10, 5, RfmTies::ById, |_| false);
         assert_eq!(s, [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
         // n = 7, B = 5: ⌊5p/7⌋ + 1 = 1,1,2,3,3,4,5.
-        assert_eq!(bin_scores(7, 5, Ties::ById, |_| false), [1, 1, 2, 3, 3, 4, 5]);
-        // Ties: positions 0..=5 tied (six of ten) → middle 2.5 → ⌊2.5·5/10⌋ + 1 = 2.
-        let s = bin_scores(10, 5, Ties::Share, |k| k < 6);
+        assert_eq!(bin_scores(7, 5, RfmTies::ById, |_| false), [1, 1, 2, 3, 3, 4, 5]);
+        // RfmTies: positions 0..=5 tied (six of ten) → middle 2.5 → ⌊2.5·5/10⌋ + 1 = 2.
+        let s = bin_scores(10, 5, RfmTies::Share, |k| k < 6);
         assert_eq!(s, [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]);
         // Tied at the top: positions 6..=9 → middle 7.5 → ⌊3.75⌋ + 1 = 4.
-        assert_eq!(bin_scores(10, 5, Ties::Share, |k| k > 6), [1, 1, 2, 2, 3, 3, 4, 4, 4, 4]);
-        assert!(bin_scores(0, 5, Ties::Share, |_| false).is_empty());
-        assert_eq!(bin_scores(1, 5, Ties::Share, |_| false), [1]);
+        assert_eq!(bin_scores(10, 5, RfmTies::Share, |k| k > 6), [1, 1, 2, 2, 3, 3, 4, 4, 4, 4]);
+        assert!(bin_scores(0, 5, RfmTies::Share, |_| false).is_empty());
+        assert_eq!(bin_scores(1, 5, RfmTies::Share, |_| false), [1]);
     }
 
     #[test]
