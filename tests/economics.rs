@@ -672,7 +672,7 @@ fn types_are_send_and_sync() {
 }
 
 /// Scale: 100,000 customers through RFM scoring and the whale curve (measured in a debug
-/// build: about 3 s and 0.6 s; the work is O(n log n) sorting). Checks the end of the curve and
+/// build: about 0.9 s and 0.3 s; the work is O(n log n) sorting). Checks the end of the curve and
 /// the size of the top R bin (n/5: the recencies here have few ties).
 #[test]
 fn scales_to_a_hundred_thousand_customers() {

@@ -328,34 +328,41 @@ enum Dimension {
 /// Scores `subset` (indices in ascending order) on one dimension into `out`.
 fn score_subset(
     observations: &[RfmObservation],
-    mut subset: Vec<usize>,
+    subset: Vec<usize>,
     dimension: Dimension,
     options: RfmOptions,
     out: &mut [u8],
 ) {
-    let get = |i: usize| observations.get(i).copied();
-    // Worst first: recency descending, frequency and monetary ascending; stable sorts.
+    // Worst first: recency descending, frequency and monetary ascending.
     match dimension {
         Dimension::Recency => {
-            subset.sort_by(|&i, &j| {
-                let key = |k| get(k).map_or(0.0, |o| o.recency);
-                key(j).total_cmp(&key(i))
-            });
+            score_by(observations, subset, |o| o.recency, |a, b| b.total_cmp(a), options, out);
         }
-        Dimension::Frequency => subset.sort_by_key(|&i| get(i).map_or(0, |o| o.frequency)),
-        Dimension::Monetary => subset.sort_by_key(|&i| get(i).map_or(Decimal::ZERO, |o| o.monetary)),
+        Dimension::Frequency => score_by(observations, subset, |o| o.frequency, Ord::cmp, options, out),
+        Dimension::Monetary => score_by(observations, subset, |o| o.monetary, Ord::cmp, options, out),
     }
-    let same = |a: usize, b: usize| match (get(a), get(b), dimension) {
-        (Some(x), Some(y), Dimension::Recency) => x.recency == y.recency,
-        (Some(x), Some(y), Dimension::Frequency) => x.frequency == y.frequency,
-        (Some(x), Some(y), Dimension::Monetary) => x.monetary == y.monetary,
+}
+
+/// Sorts `subset` by `key` with `cmp` (stable, so ascending indices keep id order in ties) and
+/// writes the bin scores into `out`.
+fn score_by<K: Copy + PartialEq>(
+    observations: &[RfmObservation],
+    subset: Vec<usize>,
+    key: impl Fn(&RfmObservation) -> K,
+    cmp: impl Fn(&K, &K) -> std::cmp::Ordering,
+    options: RfmOptions,
+    out: &mut [u8],
+) {
+    let mut keyed: Vec<(K, usize)> =
+        subset.into_iter().filter_map(|i| observations.get(i).map(|o| (key(o), i))).collect();
+    keyed.sort_by(|a, b| cmp(&a.0, &b.0));
+    let same = |k: usize| match (keyed.get(k), k.checked_sub(1).and_then(|j| keyed.get(j))) {
+        (Some(x), Some(y)) => x.0 == y.0,
         _ => false,
     };
-    let scores = bin_scores(subset.len(), options.bins, options.ties, |k| {
-        k > 0 && same(subset.get(k).copied().unwrap_or(0), subset.get(k - 1).copied().unwrap_or(0))
-    });
-    for (&i, score) in subset.iter().zip(scores) {
-        if let Some(slot) = out.get_mut(i) {
+    let scores = bin_scores(keyed.len(), options.bins, options.ties, same);
+    for ((_, i), score) in keyed.iter().zip(scores) {
+        if let Some(slot) = out.get_mut(*i) {
             *slot = score;
         }
     }
