@@ -94,7 +94,7 @@ impl ConstantRetentionClv {
     pub fn multiple(&self, discount: &Discount) -> Result<f64> {
         let i = discount.per_period_rate();
         let denominator = 1.0 + i - self.retention * (1.0 + self.growth);
-        if !(denominator > 0.0) {
+        if !(denominator.is_finite() && denominator > 0.0) {
             return Err(Error::param(
                 "retention",
                 self.retention,
@@ -243,7 +243,9 @@ checked_serde! {
     /// [`Timing::End`]; the period length converts an annual rate (15 % a year is
     /// 7.23805 % a half-year). Venkatesan & Kumar's (2004) purchase-occasion form discounts
     /// each purchase at `t/frequency` years: express it here with one period per purchase
-    /// occasion, `period_length = 1/frequency` and `p_t = 1`.
+    /// occasion, `period_length = 1/frequency` and `p_t = 1`, placing each year's marketing
+    /// cost in the period where it is spent (their paper discounts that cost by whole years,
+    /// an exponent FORMULAS §3.1 marks as unverified).
     ///
     /// ```
     /// use customer_metrics::{Discount, KumarClv, Timing};

@@ -221,7 +221,7 @@ impl<Id: Clone + Eq + Hash + Debug> Portfolio<Id> {
             total = add(total, c.total, "portfolio engagement value")?;
         }
         // Stable: ties keep the input order.
-        customers.sort_by(|a, b| b.total.cmp(&a.total));
+        customers.sort_by_key(|c| std::cmp::Reverse(c.total));
         Ok(Self { components, customers, component_totals, total })
     }
 
@@ -235,6 +235,12 @@ impl<Id: Clone + Eq + Hash + Debug> Portfolio<Id> {
     #[must_use]
     pub fn ranking(&self) -> &[CustomerValue<Id>] {
         &self.customers
+    }
+
+    /// The value of one customer (linear search; iterate [`ranking`](Self::ranking) for all).
+    #[must_use]
+    pub fn customer(&self, customer: &Id) -> Option<&CustomerValue<Id>> {
+        self.customers.iter().find(|c| &c.customer == customer)
     }
 
     /// The total engagement value of the portfolio.

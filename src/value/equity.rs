@@ -38,17 +38,27 @@ impl Cohort {
     }
 }
 
-/// The value of a customer base, split into its parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EquityReport {
-    /// The current customers' CLV.
-    pub current: Decimal,
-    /// Future cohorts' discounted CLV, `Σ_k n_k · CLV_k · factor(k)`.
-    pub future: Decimal,
-    /// Future cohorts' discounted acquisition spending, `Σ_k n_k · AC_k · factor(k)`.
-    pub acquisition_spend: Decimal,
-    /// `current + future − acquisition_spend`.
-    pub total: Decimal,
+checked_serde! {
+    /// The value of a customer base, split into its parts. Deserialising checks
+    /// `total = current + future − acquisition_spend`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct EquityReport {
+        /// The current customers' CLV.
+        pub current: Decimal,
+        /// Future cohorts' discounted CLV, `Σ_k n_k · CLV_k · factor(k)`.
+        pub future: Decimal,
+        /// Future cohorts' discounted acquisition spending, `Σ_k n_k · AC_k · factor(k)`.
+        pub acquisition_spend: Decimal,
+        /// `current + future − acquisition_spend`.
+        pub total: Decimal,
+    }
+    check = |r| {
+        if sub(add(r.current, r.future, "customer equity")?, r.acquisition_spend, "customer equity")? == r.total {
+            Ok(r)
+        } else {
+            Err(Error::param("total", r.total, "current + future − acquisition_spend"))
+        }
+    }
 }
 
 /// Customer equity of a base: the current customers' CLV plus the value of future cohorts net
@@ -320,7 +330,7 @@ checked_serde! {
     ///
     /// `CE(A, R) = a·m − A + a·(m·r − R)/(1 + d − r)`.
     ///
-    /// FORMULAS §6.1 gives it, tagged [U] (recalled from the article), as
+    /// FORMULAS §6.1 gives it, tagged \[U\] (recalled from the article), as
     /// `a·m − A + a·(m − R/r)·r'/(1 − r')` with `r' = r/(1+d)`; the two are the same
     /// expression. The crate fixes the timing by deriving it rather than trusting the recall:
     /// the prospect costs `A` now and, if acquired, pays `m` now; at each later period `t >= 1`
@@ -581,7 +591,7 @@ checked_serde! {
     /// [`Discount`]'s rate per rate period (its timing and period length do not apply: each
     /// purchase is discounted at its own time `t/f_i`) and `B_ijt` the probability that the
     /// `t`-th purchase from now is brand `j`. The sum starts at `t = 1`: `A_i` describes the
-    /// purchase already made (FORMULAS writes `t = 0`, tagged [U]; counting the last purchase
+    /// purchase already made (FORMULAS writes `t = 0`, tagged \[U\]; counting the last purchase
     /// again would credit past revenue). Brand `j`'s equity is `CE_j = mean_i CLV_ij × POP`
     /// and its share `CE_j / Σ_k CE_k`.
     ///

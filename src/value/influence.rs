@@ -157,7 +157,6 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
             let j = intern(edge.influencee, &mut nodes);
             triples.push((i, j, edge.weight));
         }
-        drop(intern);
         triples.sort_unstable_by_key(|&(i, j, _)| (i, j));
         let n = nodes.len();
         let mut row_start = vec![0_usize; n + 1];

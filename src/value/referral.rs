@@ -175,15 +175,24 @@ impl Referral {
     }
 }
 
-/// A referrer's CRV split by referral kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReferralBreakdown {
-    /// Discounted value of type-1 referrals.
-    pub type1: Decimal,
-    /// Discounted acquisition savings of type-2 referrals.
-    pub type2: Decimal,
-    /// `type1 + type2`.
-    pub total: Decimal,
+checked_serde! {
+    /// A referrer's CRV split by referral kind. Deserialising checks `total = type1 + type2`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct ReferralBreakdown {
+        /// Discounted value of type-1 referrals.
+        pub type1: Decimal,
+        /// Discounted acquisition savings of type-2 referrals.
+        pub type2: Decimal,
+        /// `type1 + type2`.
+        pub total: Decimal,
+    }
+    check = |b| {
+        if add(b.type1, b.type2, "CRV")? == b.total {
+            Ok(b)
+        } else {
+            Err(Error::param("total", b.total, "type1 + type2"))
+        }
+    }
 }
 
 /// The CRV of one referrer's referrals:
