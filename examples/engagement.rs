@@ -28,8 +28,8 @@
 //! - RFM segments (the default 10-segment RF map);
 //! - customer equity (current customers' CLV plus twelve months of future cohorts) with the
 //!   Gupta-Lehmann elasticities;
-//! - one person's engagement value, P&L and RFM cell (`--customer ID`; default: the top of the
-//!   ranking).
+//! - one person's engagement value, P&L and RFM cell (`--customer ID`; default: the
+//!   highest-ranked customer among those with the most non-zero components).
 //!
 //! How the example values the base (a demonstration, not a recommendation):
 //! monthly retention `r` is estimated from the data — the share of customers who bought in the
@@ -450,7 +450,14 @@ fn run() -> Res<()> {
     let person = match &options.customer {
         Some(id) if base.channels.contains_key(id) => id.clone(),
         Some(id) => return Err(format!("--customer: no customer {id}")),
-        None => portfolio.ranking().first().map(|c| c.customer().clone()).ok_or("no customers")?,
+        // The highest-ranked customer with the most non-zero components: the most instructive.
+        None => portfolio
+            .ranking()
+            .iter()
+            .rev()
+            .max_by_key(|c| c.parts().iter().filter(|p| !p.is_zero()).count())
+            .map(|c| c.customer().clone())
+            .ok_or("no customers")?,
     };
     let value = engagement.value(&person).map_err(e)?;
     let person_pnl = base.pnl.segment(&person).and_then(Metric::value);
@@ -673,7 +680,7 @@ fn run() -> Res<()> {
             elasticities.retention, elasticities.margin, elasticities.acquisition_cost
         );
 
-        let _ = writeln!(w, "\nCustomer {person}");
+        let _ = writeln!(w, "\nCustomer {person}: engagement value by component");
         for (name, part) in names.iter().zip(value.parts()) {
             let _ = writeln!(w, "  {name:<4} {:>10.2}", part);
         }
