@@ -667,6 +667,7 @@ fn types_are_send_and_sync() {
     assert_send_sync::<RfmScores<String>>();
     assert_send_sync::<SegmentRules>();
     assert_send_sync::<RfmTies>();
+    assert_send_sync::<RfmSort>();
     assert_send_sync::<RevenueMix>();
     assert_send_sync::<Purchase<String, String>>();
 }
