@@ -47,6 +47,7 @@
 //! | [`summary`] | transactions → per-customer (x, t_x, T, z̄) with calibration/holdout split; recency/frequency matrix; tracking series | [`SummaryBuilder`], [`CustomerSummary`], [`Summaries`] |
 //! | [`survey`] | Net Promoter Score, Customer Effort Score (two scales), CSAT: shares, scores, intervals, tests | [`Nps`], [`CesAgreement`], [`CesEffort`], [`Csat`], [`Segmented`] |
 //! | [`retention`] | churn and retention rates, revenue retention, cohort tables, Kaplan-Meier survival | see the module |
+//! | [`value`] | formula CLV, referral (CRV), influence (CIV) and knowledge (CKV) value, engagement value (CEV) as a sum of components, customer equity, Blattberg-Deighton, Rust-Lemon-Zeithaml | [`Engagement`], [`ValueComponent`], [`Discount`], [`GuptaLehmannEquity`] |
 //! | [`economics`] | customer P&L, whale curve, cross-/up-sell shares, CAC, LTV:CAC, payback, RFM scores and segments | [`ProfitAndLoss`], [`WhaleCurve`], [`AcquisitionCost`], [`UnitEconomics`], [`RfmScores`], [`SegmentRules`] |
 //! | [`Metric`] | the mergeable single-pass aggregate every count-based metric implements | |
 //! | [`Error`] | the one error type; every variant names the bad input | |

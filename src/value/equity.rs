@@ -107,7 +107,10 @@ checked_serde! {
     ///
     /// * retention `E_r = m·(N₀ + F)·(1+i)/(1+i−r)² · r / CE`;
     /// * margin `E_m = m·M·(N₀ + F) / CE` (1 without acquisition cost);
-    /// * acquisition cost `E_AC = −AC·F / CE` (negative: a higher cost lowers equity).
+    /// * acquisition cost `E_AC = −AC·F / CE` (negative: a higher cost lowers equity);
+    /// * discount rate `E_i = i·[m·(N₀ + F)·dM/di + (m·M − AC)·dF/di] / CE`, with
+    ///   `dM/di = −r/(1+i−r)²` (both timings) and `dF/di = −Σ_k n_k·e_k·(1+i)^{−e_k−1}`,
+    ///   `e_k` the periods over which cohort `k` is discounted (`k` or `k − 1`).
     ///
     /// Gupta, Lehmann & Stuart (2004) report that a 1 % improvement in retention, margin and
     /// acquisition cost raises customer value by about 5 %, 1 % and 0.1 %; without acquisitions
@@ -146,6 +149,8 @@ pub struct Elasticities {
     pub margin: f64,
     /// `∂ln CE / ∂ln AC` (negative).
     pub acquisition_cost: f64,
+    /// `∂ln CE / ∂ln i`, `i` the per-period discount rate (negative).
+    pub discount_rate: f64,
 }
 
 impl GuptaLehmannEquity {
@@ -227,11 +232,23 @@ impl GuptaLehmannEquity {
         let f = self.discounted_acquisitions(discount)?;
         let multiple = ConstantRetentionClv::new(self.margin, r)?.multiple(discount)?;
         let base = self.current_customers + f;
-        let d_multiple = (1.0 + i) / ((1.0 + i - r) * (1.0 + i - r));
+        let gap2 = (1.0 + i - r) * (1.0 + i - r);
+        let d_multiple = (1.0 + i) / gap2;
+        let mut d_f = 0.0;
+        for (index, n) in self.acquisitions.iter().enumerate() {
+            let period = super::discount::period_number(index)?;
+            let elapsed = match discount.timing() {
+                super::Timing::End => f64::from(period),
+                super::Timing::Start => f64::from(period.saturating_sub(1)),
+            };
+            d_f -= n * elapsed * (1.0 + i).powf(-elapsed - 1.0);
+        }
+        let d_rate = m * base * (-r / gap2) + (m * multiple - ac) * d_f;
         Ok(Elasticities {
             retention: m * base * d_multiple * r / ce,
             margin: m * multiple * base / ce,
             acquisition_cost: -ac * f / ce,
+            discount_rate: i * d_rate / ce,
         })
     }
 }
@@ -861,6 +878,14 @@ mod tests {
         let h = 1e-5;
         let fd = (at(0.8 * (1.0 + h)) - at(0.8 * (1.0 - h))) / (2.0 * h);
         assert!((fd - e.retention).abs() < 1e-6, "{fd} vs {}", e.retention);
+        // Discount-rate elasticity, by central difference in ln i, for both timings.
+        for timing in [Timing::End, Timing::Start] {
+            let at_rate =
+                |i: f64| to_f64(model.value(&Discount::new(i, timing).unwrap()).unwrap().total).ln();
+            let fd = (at_rate(0.12 * (1.0 + h)) - at_rate(0.12 * (1.0 - h))) / (2.0 * h);
+            let e = model.elasticities(&Discount::new(0.12, timing).unwrap()).unwrap();
+            assert!((fd - e.discount_rate).abs() < 1e-6, "{timing:?}: {fd} vs {}", e.discount_rate);
+        }
     }
 
     #[test]
