@@ -47,6 +47,8 @@
 //! | [`summary`] | transactions → per-customer (x, t_x, T, z̄) with calibration/holdout split; recency/frequency matrix; tracking series | [`SummaryBuilder`], [`CustomerSummary`], [`Summaries`] |
 //! | [`survey`] | Net Promoter Score, Customer Effort Score (two scales), CSAT: shares, scores, intervals, tests | [`Nps`], [`CesAgreement`], [`CesEffort`], [`Csat`], [`Segmented`] |
 //! | [`retention`] | churn and retention rates, revenue retention, cohort tables, Kaplan-Meier survival | see the module |
+//! | [`value`] | formula CLV, referral (CRV), influence (CIV) and knowledge (CKV) value, engagement value (CEV) as a sum of components, customer equity, Blattberg-Deighton, Rust-Lemon-Zeithaml | [`Engagement`], [`ValueComponent`], [`Discount`], [`GuptaLehmannEquity`] |
+//! | [`economics`] | customer P&L, whale curve, cross-/up-sell shares, CAC, LTV:CAC, payback, RFM scores and segments | [`ProfitAndLoss`], [`WhaleCurve`], [`AcquisitionCost`], [`UnitEconomics`], [`RfmScores`], [`SegmentRules`] |
 //! | [`Metric`] | the mergeable single-pass aggregate every count-based metric implements | |
 //! | [`Error`] | the one error type; every variant names the bad input | |
 //!
@@ -95,6 +97,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod economics;
 mod error;
 mod math;
 mod metric;
@@ -104,7 +107,13 @@ mod segmented;
 mod serde_checked;
 pub mod summary;
 pub mod survey;
+pub mod value;
 
+pub use economics::{
+    AcquisitionCost, Acquisitions, Cac, PnlEntry, PnlStatement, ProfitAndLoss, RfmObservation, RfmOptions,
+    RfmScore, RfmScores, RfmSort, RfmTies, ScoreRange, SegmentRule, SegmentRules, UnitEconomics, WhaleCurve,
+    WhalePoint,
+};
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{
@@ -128,6 +137,17 @@ pub use summary::{
 pub use survey::{
     CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
     ScaleReport, TestMethod,
+};
+
+pub use value::{
+    BlattbergDeighton, BoxedComponent, BrandCustomer, BrandShare, BrandSwitching, Centrality, ClvFormula,
+    Cohort, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares, Elasticities,
+    Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity, HubbellMethod,
+    HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph, InfluenceValue,
+    KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant, QuadrantThresholds,
+    Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue, ResponseCurve,
+    SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants, customer_equity,
+    equity_driver_shares, referral_value,
 };
 
 /// The README's code, compiled and run as a doctest.
