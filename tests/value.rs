@@ -57,6 +57,42 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<BrandShare>();
     assert_send_sync::<EquityDrivers>();
     assert_send_sync::<DriverShares>();
+    assert_send_sync::<DriverShare>();
+    assert_send_sync::<Quadrant>();
+    assert_send_sync::<QuadrantThresholds>();
+    assert_send_sync::<ReferralKind>();
+    assert_send_sync::<ReferralPeriod>();
+    assert_send_sync::<Survival>();
+    assert_send_sync::<InfluenceEdge<String>>();
+    assert_send_sync::<HubbellMethod>();
+    assert_send_sync::<NormBound>();
+}
+
+/// Solves `(I − αW) s = e` densely by Gaussian elimination with partial pivoting: the
+/// independent method the iteration is checked against on small graphs.
+fn dense_hubbell(n: usize, edges: &[(usize, usize, f64)], alpha: f64, e: &[f64]) -> Vec<f64> {
+    let mut a = vec![vec![0.0; n + 1]; n];
+    for (i, row) in a.iter_mut().enumerate() {
+        row[i] = 1.0;
+        row[n] = e[i];
+    }
+    for &(i, j, w) in edges {
+        a[i][j] -= alpha * w;
+    }
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs())).unwrap();
+        a.swap(col, pivot);
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    (0..n).map(|i| a[i][n] / a[i][i]).collect()
 }
 
 #[test]
@@ -227,6 +263,40 @@ proptest! {
         prop_assert_eq!(portfolio.component_totals().iter().copied().sum::<Decimal>(), grand);
         for pair in portfolio.ranking().windows(2) {
             prop_assert!(pair[0].total() >= pair[1].total());
+        }
+    }
+
+    /// Hubbell centrality by iteration equals the dense solve of `(I − αW) s = e` on random
+    /// small graphs (both methods; α = 0.9 over weights in [0, 1] normalised so the largest
+    /// column sum is 1, so the column-sum or Collatz-Wielandt condition holds).
+    #[test]
+    fn hubbell_iteration_matches_a_dense_solve(
+        raw in prop::collection::vec((0_usize..8, 0_usize..8, 0.0_f64..1.0), 1..30),
+        own in prop::collection::vec(0.0_f64..5.0, 8),
+        jacobi in any::<bool>(),
+    ) {
+        let edges: Vec<(usize, usize, f64)> = raw.into_iter().filter(|(i, j, _)| i != j).collect();
+        prop_assume!(!edges.is_empty());
+        let mut col = [0.0_f64; 8];
+        for (_, j, w) in &edges {
+            col[*j] += w;
+        }
+        let scale = col.iter().copied().fold(0.0, f64::max);
+        prop_assume!(scale > 0.0);
+        let edges: Vec<(usize, usize, f64)> = edges.into_iter().map(|(i, j, w)| (i, j, w / scale)).collect();
+        let mut e = own.clone();
+        e[0] += 1.0; // at least one positive propensity
+        let graph = InfluenceGraph::with_customers(
+            0..8,
+            edges.iter().map(|&(i, j, w)| InfluenceEdge::new(i, j, w)),
+        ).unwrap();
+        let method = if jacobi { HubbellMethod::Jacobi } else { HubbellMethod::GaussSeidel };
+        let options = HubbellOptions { attenuation: 0.9, method, ..Default::default() };
+        let c = graph.hubbell(|i| e[*i], &options).unwrap();
+        let dense = dense_hubbell(8, &edges, 0.9, &e);
+        for (i, expected) in dense.iter().enumerate() {
+            let got = c.status(&i).unwrap();
+            prop_assert!((got - expected).abs() <= 1e-9 * expected.abs().max(1.0), "{i}: {got} vs {expected}");
         }
     }
 

@@ -92,8 +92,8 @@ impl<Id> InfluenceEdge<Id> {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
-    try_from = "Vec<InfluenceEdge<Id>>",
-    into = "Vec<InfluenceEdge<Id>>",
+    try_from = "GraphData<Id>",
+    into = "GraphData<Id>",
     bound(
         serialize = "Id: Serialize + Clone",
         deserialize = "Id: Deserialize<'de> + Clone + std::fmt::Debug"
@@ -110,16 +110,24 @@ pub struct InfluenceGraph<Id: Eq + Hash> {
     received: Vec<f64>,
 }
 
-impl<Id: Eq + Hash + Clone + std::fmt::Debug> TryFrom<Vec<InfluenceEdge<Id>>> for InfluenceGraph<Id> {
+/// The serial form of an [`InfluenceGraph`]: its customers in order, then its edges.
+#[derive(Serialize, Deserialize)]
+struct GraphData<Id> {
+    customers: Vec<Id>,
+    edges: Vec<InfluenceEdge<Id>>,
+}
+
+impl<Id: Eq + Hash + Clone + std::fmt::Debug> TryFrom<GraphData<Id>> for InfluenceGraph<Id> {
     type Error = Error;
-    fn try_from(edges: Vec<InfluenceEdge<Id>>) -> Result<Self> {
-        Self::from_edges(edges)
+    fn try_from(data: GraphData<Id>) -> Result<Self> {
+        Self::build(data.customers, data.edges)
     }
 }
 
-impl<Id: Eq + Hash + Clone> From<InfluenceGraph<Id>> for Vec<InfluenceEdge<Id>> {
+impl<Id: Eq + Hash + Clone> From<InfluenceGraph<Id>> for GraphData<Id> {
     fn from(g: InfluenceGraph<Id>) -> Self {
-        g.edges().map(|(i, j, w)| InfluenceEdge::new(i.clone(), j.clone(), w)).collect()
+        let edges = g.edges().map(|(i, j, w)| InfluenceEdge::new(i.clone(), j.clone(), w)).collect();
+        GraphData { customers: g.nodes, edges }
     }
 }
 
@@ -134,8 +142,40 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
     where
         Id: std::fmt::Debug,
     {
-        let mut nodes = Vec::new();
-        let mut index: HashMap<Id, usize> = HashMap::new();
+        Self::build(Vec::new(), edges)
+    }
+
+    /// Builds the graph with `customers` first, in order (customers without edges included),
+    /// then the edges' other customers in order of first appearance.
+    ///
+    /// # Errors
+    /// As [`from_edges`](Self::from_edges); [`Error::Mismatch`] when `customers` lists a
+    /// customer twice.
+    pub fn with_customers(
+        customers: impl IntoIterator<Item = Id>,
+        edges: impl IntoIterator<Item = InfluenceEdge<Id>>,
+    ) -> Result<Self>
+    where
+        Id: std::fmt::Debug,
+    {
+        Self::build(customers.into_iter().collect(), edges)
+    }
+
+    fn build(customers: Vec<Id>, edges: impl IntoIterator<Item = InfluenceEdge<Id>>) -> Result<Self>
+    where
+        Id: std::fmt::Debug,
+    {
+        let mut nodes = Vec::with_capacity(customers.len());
+        let mut index: HashMap<Id, usize> = HashMap::with_capacity(customers.len());
+        for id in customers {
+            if index.contains_key(&id) {
+                return Err(Error::Mismatch {
+                    what: format!("customer {id:?} listed twice in the influence graph"),
+                });
+            }
+            index.insert(id.clone(), nodes.len());
+            nodes.push(id);
+        }
         let mut intern = |id: Id, nodes: &mut Vec<Id>| -> usize {
             let next = nodes.len();
             *index.entry(id.clone()).or_insert_with(|| {
@@ -596,6 +636,13 @@ mod tests {
         assert!(InfluenceGraph::from_edges([InfluenceEdge::new("a", "a", 1.0)]).is_err());
         assert!(InfluenceGraph::from_edges([InfluenceEdge::new("a", "b", -1.0)]).is_err());
         let json = serde_json::to_string(&g).unwrap();
-        assert_eq!(serde_json::from_str::<InfluenceGraph<String>>(&json).unwrap().edge_count(), 2);
+        assert_eq!(serde_json::from_str::<InfluenceGraph<&str>>(&json).unwrap(), g);
+        // An isolated customer keeps their place; a tampered negative weight is refused.
+        let h = InfluenceGraph::with_customers(["z", "c"], [InfluenceEdge::new("a", "c", 0.5)]).unwrap();
+        assert_eq!(h.customers(), &["z", "c", "a"]);
+        let json = serde_json::to_string(&h).unwrap();
+        assert_eq!(serde_json::from_str::<InfluenceGraph<&str>>(&json).unwrap(), h);
+        assert!(serde_json::from_str::<InfluenceGraph<&str>>(&json.replace("0.5", "-0.5")).is_err());
+        assert!(InfluenceGraph::with_customers(["z", "z"], Vec::<InfluenceEdge<&str>>::new()).is_err());
     }
 }
