@@ -140,14 +140,14 @@ pub use survey::{
 };
 
 pub use value::{
-    BlattbergDeighton, BoxedComponent, BrandCustomer, BrandShare, BrandSwitching, Centrality, ClvFormula,
-    Cohort, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares, Elasticities,
-    Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity, HubbellMethod,
-    HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph, InfluenceValue,
-    KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant, QuadrantThresholds,
-    Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue, ResponseCurve,
-    SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants, customer_equity,
-    equity_driver_shares, referral_value,
+    AcquisitionCohort, BlattbergDeighton, BoxedComponent, BrandCustomer, BrandShare, BrandSwitching,
+    Centrality, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares,
+    Elasticities, Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity,
+    HubbellMethod, HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph,
+    InfluenceValue, KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant,
+    QuadrantThresholds, Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue,
+    ResponseCurve, SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants,
+    customer_equity, equity_driver_shares, referral_value,
 };
 
 /// The README's code, compiled and run as a doctest.

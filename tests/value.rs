@@ -44,7 +44,7 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<CustomerValue<String>>();
     assert_send_sync::<Portfolio<String>>();
     assert_send_sync::<Quadrants<String>>();
-    assert_send_sync::<Cohort>();
+    assert_send_sync::<AcquisitionCohort>();
     assert_send_sync::<EquityReport>();
     assert_send_sync::<GuptaLehmannEquity>();
     assert_send_sync::<Elasticities>();
@@ -356,11 +356,11 @@ proptest! {
         let idea = IdeaContribution::new(flows.clone(), 1.0, costs[..n].to_vec()).unwrap();
         prop_assert_eq!(idea.value(&d).unwrap(), plain_net);
         // Customer equity at rate 0: current + Σ size·(clv − ac) with integer sizes.
-        let cohorts: Vec<Cohort> = flows
+        let cohorts: Vec<AcquisitionCohort> = flows
             .iter()
             .zip(&costs)
             .enumerate()
-            .map(|(i, (clv, ac))| Cohort::new(i as u32 + 1, 2.0, *clv, *ac).unwrap())
+            .map(|(i, (clv, ac))| AcquisitionCohort::new(i as u32 + 1, 2.0, *clv, *ac).unwrap())
             .collect();
         let ce = customer_equity(Decimal::ONE, &cohorts, &d).unwrap();
         prop_assert_eq!(ce.total, Decimal::ONE + plain_net * Decimal::TWO);

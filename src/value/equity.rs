@@ -15,16 +15,16 @@ checked_serde! {
     /// the [`Discount`]'s periods), each worth `clv` at acquisition and costing
     /// `acquisition_cost` to acquire. Sizes are forecasts, so fractional (finite, `>= 0`).
     #[derive(Debug, Clone, Copy, PartialEq)]
-    pub struct Cohort {
+    pub struct AcquisitionCohort {
         period: u32,
         size: f64,
         clv: Decimal,
         acquisition_cost: Decimal,
     }
-    check = |c| Cohort::new(c.period, c.size, c.clv, c.acquisition_cost)
+    check = |c| AcquisitionCohort::new(c.period, c.size, c.clv, c.acquisition_cost)
 }
 
-impl Cohort {
+impl AcquisitionCohort {
     /// A cohort.
     ///
     /// # Errors
@@ -67,12 +67,12 @@ checked_serde! {
 /// `CE = current + Σ_k n_k · (CLV_k − AC_k) · factor(k)`.
 ///
 /// ```
-/// use customer_metrics::{Cohort, Discount, Timing, customer_equity};
+/// use customer_metrics::{AcquisitionCohort, Discount, Timing, customer_equity};
 /// use rust_decimal::Decimal;
 ///
 /// let d = Discount::new(0.10, Timing::End)?;
 /// // 100 new customers next period, each worth 300 and costing 80: 100·220/1.1 = 20,000.
-/// let cohorts = [Cohort::new(1, 100.0, Decimal::from(300), Decimal::from(80))?];
+/// let cohorts = [AcquisitionCohort::new(1, 100.0, Decimal::from(300), Decimal::from(80))?];
 /// let ce = customer_equity(Decimal::from(50_000), &cohorts, &d)?;
 /// assert!((ce.total - Decimal::from(70_000)).abs() < Decimal::new(1, 9));
 /// # Ok::<(), customer_metrics::Error>(())
@@ -80,7 +80,11 @@ checked_serde! {
 ///
 /// # Errors
 /// [`Error::Overflow`].
-pub fn customer_equity(current: Decimal, cohorts: &[Cohort], discount: &Discount) -> Result<EquityReport> {
+pub fn customer_equity(
+    current: Decimal,
+    cohorts: &[AcquisitionCohort],
+    discount: &Discount,
+) -> Result<EquityReport> {
     let (mut future, mut spend) = (Decimal::ZERO, Decimal::ZERO);
     for c in cohorts {
         let weight = c.size * discount.factor_f64(c.period)?;

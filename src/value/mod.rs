@@ -111,8 +111,8 @@ pub use engagement::{
     clv_crv_quadrants,
 };
 pub use equity::{
-    BlattbergDeighton, BrandCustomer, BrandShare, BrandSwitching, Cohort, DriverShare, DriverShares,
-    Elasticities, EquityDrivers, EquityReport, GuptaLehmannEquity, ResponseCurve, SpendOptimum,
+    AcquisitionCohort, BlattbergDeighton, BrandCustomer, BrandShare, BrandSwitching, DriverShare,
+    DriverShares, Elasticities, EquityDrivers, EquityReport, GuptaLehmannEquity, ResponseCurve, SpendOptimum,
     SwitchingMatrix, customer_equity, equity_driver_shares,
 };
 pub use influence::{
