@@ -27,6 +27,8 @@
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
 mod fit;
+mod pareto_nbd;
+pub use pareto_nbd::{ParetoNbd, ParetoNbdFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
 pub(crate) use fit::{Rows, maximize};
