@@ -221,12 +221,128 @@ impl LogConcave<5> for LikelihoodIntegrand {
 }
 
 /// The pieces of one customer's likelihood: `ln` of the "alive at T" term
-/// `(α+T)^{−(r+x)}(β+T)^{−s}`, `ln` of `s·∫…`, and the integral's weighted means
-/// `⟨ln(α+τ)⟩, ⟨ln(β+τ)⟩, ⟨1/(α+τ)⟩, ⟨1/(β+τ)⟩` (for the gradient).
+/// `A = (α+T)^{−(r+x)}(β+T)^{−s}`, `ln` of the "died in (t_x, T]" term `D = s·∫_{t_x}^T …`, and
+/// its gradient as `∂D/∂(r, α, s, β) = e^{ln_weight}·direction`.
 struct Parts {
     ln_alive: f64,
     ln_dead: f64,
-    means: [f64; 4],
+    ln_weight: f64,
+    direction: [f64; 4],
+}
+
+/// Terms of the series fast path at most.
+const MAX_TERMS: usize = 256;
+/// The series is tried when `z = |α−β|/(max(α,β)+t_x)` is at most this (else the terms decay
+/// too slowly and the quadrature is cheaper).
+const SERIES_MAX_Z: f64 = 0.8;
+/// The series stops when the bound on its remainder is below this fraction of the sum.
+const SERIES_TOLERANCE: f64 = 1e-17;
+
+/// `1/(n+1)` for the series' term ratios (saves a division per term).
+const INVERSE: [f64; MAX_TERMS] = {
+    let mut t = [0.0; MAX_TERMS];
+    let mut n = 0;
+    while n < MAX_TERMS {
+        t[n] = 1.0 / (n as f64 + 1.0);
+        n += 1;
+    }
+    t
+};
+
+/// The number of terms the series needs, roughly: the terms grow until `n ≈ kz/(1−z)`, then
+/// decay at rate `z`.
+fn series_terms(k: f64, z: f64) -> f64 {
+    if z <= 0.0 { 1.0 } else { k * z / (1.0 - z) + 40.0 / -z.ln() }
+}
+
+/// `G(k, c, z) = Σ_{n≥0} (k)_n zⁿ/(n!(c+n))` and `(∂G/∂k, ∂G/∂c, ∂G/∂z)` at two arguments
+/// `z` at once (they share `1/(c+n)` and `ψ(k+n) − ψ(k)`, and the two recurrences overlap), or
+/// `None` when either has not converged within [`MAX_TERMS`] terms.
+fn series(k: f64, c: f64, z: [f64; 2]) -> Option<[(f64, [f64; 3]); 2]> {
+    let mut w = [1.0; 2]; // (k)_n zⁿ/n!
+    let mut dw = [0.0; 2]; // ∂w/∂z = (k)_n z^{n−1}/(n−1)!
+    let mut harmonic = 0.0; // ψ(k+n) − ψ(k) = Σ_{j<n} 1/(k+j)
+    let mut sums = [[0.0; 4]; 2]; // G, ∂G/∂k, ∂G/∂c, ∂G/∂z
+    for (n, inverse) in INVERSE.iter().enumerate() {
+        let nf = n as f64;
+        // One division for both 1/(c+n) and 1/(k+n).
+        let both = 1.0 / ((c + nf) * (k + nf));
+        let q = (k + nf) * both;
+        let grow = (k + nf) * inverse;
+        let mut done = true;
+        for i in 0..2 {
+            let term = w[i] * q;
+            let acc = &mut sums[i];
+            acc[0] += term;
+            acc[1] += term * harmonic;
+            acc[2] -= term * q;
+            acc[3] += dw[i] * q;
+            // Next term, and a bound on the remainder: later ratios are below z·max(1, (k+n)/(n+1)).
+            let ratio = z[i] * grow.max(1.0);
+            dw[i] = w[i] * (k + nf);
+            w[i] *= z[i] * grow;
+            // (The z-derivative's next term is `dw/(c+n+1)`, nonzero at z = 0 for n = 0.)
+            let next = w[i] * q * (2.0 + harmonic) + dw[i] * q;
+            done &= ratio < 1.0 && next <= SERIES_TOLERANCE * (acc[0] + acc[3].abs()) * (1.0 - ratio);
+        }
+        harmonic += (c + nf) * both;
+        if done {
+            let [a, b] = sums;
+            return Some([(a[0], [a[1], a[2], a[3]]), (b[0], [b[1], b[2], b[3]])]);
+        }
+        if !(w[0].is_finite() && w[1].is_finite()) {
+            return None;
+        }
+    }
+    None
+}
+
+/// `D` by the series `∫_t^∞ (α+τ)^{−(r+x)}(β+τ)^{−(s+1)} dτ = (M+t)^{−c} G(k_m, c, (M−m)/(M+t))`
+/// (`c = r+s+x`, `m`, `M` the smaller and larger of α, β, `k_m` the exponent at `m`), taken
+/// between `t_x` and `T`. The difference loses relative accuracy only when `D ≪ A`, where it
+/// does not matter: `s·∫_T^∞ … ≤ A`, so the absolute error is below `ε·A`.
+fn series_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_alive: f64) -> Option<Parts> {
+    let [r, alpha, s, beta] = *p;
+    let c = r + s + x;
+    let alpha_is_min = alpha <= beta;
+    let (m, big, k) = if alpha_is_min { (alpha, beta, r + x) } else { (beta, alpha, s + 1.0) };
+    let gap = big - m;
+    let z_max = gap / (big + t_x);
+    if z_max > SERIES_MAX_Z || series_terms(k, z_max) > MAX_TERMS as f64 {
+        return None;
+    }
+    // ln J(t) and ∂ ln J/∂(r, α, s, β) at t = t_x and t = T.
+    let times = [t_x, t];
+    let mts = [big + t_x, big + t];
+    let sums = series(k, c, [gap / mts[0], gap / mts[1]])?;
+    let mut out = [(0.0, [0.0; 4]); 2];
+    for i in 0..2 {
+        let (mt, time) = (mts[i], times[i]);
+        let (g, [gk, gc, gz]) = sums[i];
+        let ln_mt = mt.ln();
+        let ln_j = -c * ln_mt + g.ln();
+        // ∂z/∂m = −1/(M+t), ∂z/∂M = (m+t)/(M+t)², ∂ln(M+t)/∂M = 1/(M+t).
+        let dz_dm = -1.0 / mt;
+        let dz_dbig = (m + time) / (mt * mt);
+        let d_big = -c / mt + gz / g * dz_dbig;
+        let d_m = gz / g * dz_dm;
+        let d_c = -ln_mt + gc / g;
+        let d_k = gk / g;
+        let (d_alpha, d_beta) = if alpha_is_min { (d_m, d_big) } else { (d_big, d_m) };
+        let (dk_r, dk_s) = if alpha_is_min { (d_k, 0.0) } else { (0.0, d_k) };
+        out[i] = (ln_j, [d_c + dk_r, d_alpha, d_c + dk_s, d_beta]);
+    }
+    let [(ln_jx, dx), (ln_jt, dt)] = out;
+    let ratio = (ln_jt - ln_jx).exp();
+    let ln_weight = s.ln() + ln_jx;
+    let ln_dead = if ratio < 1.0 { ln_weight + (-ratio).ln_1p() } else { f64::NEG_INFINITY };
+    let gap_share = (1.0 - ratio).max(0.0);
+    let mut direction = [0.0; 4];
+    for j in 0..4 {
+        direction[j] = dx[j] - ratio * dt[j];
+    }
+    direction[2] += gap_share / s;
+    Some(Parts { ln_alive, ln_dead, ln_weight, direction })
 }
 
 fn parts(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Parts {
@@ -234,8 +350,18 @@ fn parts(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Parts {
     let a = r + x;
     let ln_alive = -a * (alpha + t).ln() - s * (beta + t).ln();
     if !(t > t_x) {
-        return Parts { ln_alive, ln_dead: f64::NEG_INFINITY, means: [0.0; 4] };
+        return Parts { ln_alive, ln_dead: f64::NEG_INFINITY, ln_weight: f64::NEG_INFINITY, direction: [0.0; 4] };
     }
+    match series_parts(p, x, t_x, t, ln_alive) {
+        Some(parts) => parts,
+        None => quadrature_parts(p, x, t_x, t, ln_alive),
+    }
+}
+
+/// `D` by log-concave quadrature of the τ-integral (any parameters; `t > t_x`).
+fn quadrature_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_alive: f64) -> Parts {
+    let [r, alpha, s, beta] = *p;
+    let a = r + x;
     let alpha_is_min = alpha <= beta;
     let (m, big, k_min, k_max) = if alpha_is_min { (alpha, beta, a, s + 1.0) } else { (beta, alpha, s + 1.0, a) };
     let start = m + t_x;
@@ -244,7 +370,9 @@ fn parts(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Parts {
     let got = log_concave::integrate(&f, 0.0, end, INTEGRAL_TOLERANCE);
     let [i0, i1, i2, i3, i4] = got.scaled;
     let ln_dead = s.ln() + got.log_scale + i0.ln();
-    Parts { ln_alive, ln_dead, means: [i1 / i0, i2 / i0, i3 / i0, i4 / i0] }
+    // ∂ ln D/∂(r, α, s, β) = (−⟨ln(α+τ)⟩, −(r+x)⟨1/(α+τ)⟩, 1/s − ⟨ln(β+τ)⟩, −(s+1)⟨1/(β+τ)⟩).
+    let direction = [-i1 / i0, -a * i3 / i0, 1.0 / s - i2 / i0, -(s + 1.0) * i4 / i0];
+    Parts { ln_alive, ln_dead, ln_weight: ln_dead, direction }
 }
 
 /// `ln L` of one customer (x, t_x, T); with `grad`, also `∂ ln L/∂(r, α, s, β)`.
@@ -256,13 +384,13 @@ fn log_likelihood(p: &[f64; 4], x: f64, t_x: f64, t: f64, grad: Option<&mut [f64
     let ll = ln_gamma(a) - ln_gamma(r) + r * alpha.ln() + s * beta.ln() + ln_sum;
     if let Some(g) = grad {
         let w_alive = (parts.ln_alive - ln_sum).exp();
-        let w_dead = (parts.ln_dead - ln_sum).exp();
-        let [ln_a, ln_b, inv_a, inv_b] = parts.means;
+        let w_dead = (parts.ln_weight - ln_sum).exp();
+        let d = parts.direction;
         let d_gamma = if x > 0.0 { digamma(a) - digamma(r) } else { 0.0 };
-        g[0] = d_gamma + alpha.ln() - w_alive * (alpha + t).ln() - w_dead * ln_a;
-        g[1] = r / alpha - a * (w_alive / (alpha + t) + w_dead * inv_a);
-        g[2] = beta.ln() - w_alive * (beta + t).ln() + w_dead * (1.0 / s - ln_b);
-        g[3] = s / beta - w_alive * s / (beta + t) - w_dead * (s + 1.0) * inv_b;
+        g[0] = d_gamma + alpha.ln() - w_alive * (alpha + t).ln() + w_dead * d[0];
+        g[1] = r / alpha - w_alive * a / (alpha + t) + w_dead * d[1];
+        g[2] = beta.ln() - w_alive * (beta + t).ln() + w_dead * d[2];
+        g[3] = s / beta - w_alive * s / (beta + t) + w_dead * d[3];
     }
     ll
 }
@@ -411,22 +539,38 @@ fn fit(fitter: &ParetoNbdFitter, rows: &[CustomerSummary], weights: Option<&[f64
         Some(m) => vec![m.params()],
         None => starting_values(&rows),
     };
-    let (p, report) = maximize(&likelihood, &rows, &starts, fitter.settings())?;
+    // Each start in turn until one converges (keeping the first error if none does).
+    let mut first_error = None;
+    let mut estimate = None;
+    for start in &starts {
+        match maximize(&likelihood, &rows, std::slice::from_ref(start), fitter.settings()) {
+            Ok(found) => {
+                estimate = Some(found);
+                break;
+            }
+            Err(e @ Error::NotConverged { .. }) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let Some((p, report)) = estimate else {
+        return Err(first_error.unwrap_or(Error::NotEnoughData { what: "a Pareto/NBD fit", needed: 1, got: 0 }));
+    };
     Ok(ParetoNbd { r: p[0], alpha: p[1], s: p[2], beta: p[3], report: Some(report) })
 }
 
-/// Data-driven starts: the mean purchase rate `Σx/ΣT` sets `r/α`, the mean age sets the
-/// dropout scale `β/s`; two heterogeneity levels.
+/// Data-driven starts: the mean purchase rate `Σx/ΣT` sets `r/α`, and `β = α` (so the fit
+/// starts where the likelihood's series converges fastest); a second, more heterogeneous start
+/// is used only if the first does not converge.
 fn starting_values(rows: &Rows<3>) -> Vec<[f64; 4]> {
-    let (mut purchases, mut exposure, mut weight) = (0.0, 0.0, 0.0);
+    let (mut purchases, mut exposure) = (0.0, 0.0);
     for (v, w) in rows.values.iter().zip(&rows.weights) {
         purchases += w * v[0];
         exposure += w * v[2];
-        weight += w;
     }
-    let mean_age = if weight > 0.0 && exposure > 0.0 { exposure / weight } else { 1.0 };
     let rate = (purchases.max(0.5) / exposure.max(f64::MIN_POSITIVE)).clamp(1e-6, 1e6);
-    vec![[1.0, 1.0 / rate, 1.0, mean_age], [0.5, 0.5 / rate, 0.5, 0.5 * mean_age]]
+    vec![[1.0, 1.0 / rate, 1.0, 1.0 / rate], [0.5, 0.5 / rate, 0.5, 0.25 / rate]]
 }
 
 #[cfg(test)]
@@ -445,6 +589,9 @@ mod tests {
             ([2.0, 0.5, 3.0, 40.0], [15.0, 3.0, 50.0]),
             ([0.3, 200.0, 0.2, 0.01], [1.0, 0.5, 20.0]),
             ([1.5, 3.0, 1.0, 3.0], [40.0, 39.0, 39.5]),
+            ([0.8, 8.0, 0.6, 5.0], [12.0, 20.0, 45.0]),
+            ([0.8, 1.0, 0.6, 30.0], [4.0, 2.0, 45.0]),
+            ([2.0, 0.5, 30.0, 4.0], [100.0, 44.0, 45.0]),
         ];
         for (p, row) in points {
             let mut g = [0.0; 4];
@@ -458,6 +605,31 @@ mod tests {
                     - log_likelihood(&down, row[0], row[1], row[2], None))
                     / (2.0 * h);
                 assert!((g[j] - fd).abs() < 1e-6 * fd.abs().max(1.0), "p={p:?} row={row:?} j={j}: {} vs {fd}", g[j]);
+            }
+        }
+    }
+
+    #[test]
+    fn series_and_quadrature_agree() {
+        let points: [([f64; 4], [f64; 3]); 6] = [
+            ([0.55, 10.58, 0.61, 11.67], [2.0, 30.43, 38.86]),
+            ([0.55, 10.58, 0.61, 11.67], [0.0, 0.0, 38.86]),
+            ([0.8, 8.0, 0.6, 5.0], [12.0, 20.0, 45.0]),
+            ([0.8, 5.0, 0.6, 8.0], [60.0, 49.0, 50.0]),
+            ([3.0, 4.0, 2.5, 4.0], [1.0, 0.5, 30.0]),
+            ([0.2, 1.0, 0.3, 2.0], [0.0, 0.0, 1.0]),
+        ];
+        for (p, [x, t_x, t]) in points {
+            let ln_alive = -(p[0] + x) * (p[1] + t).ln() - p[2] * (p[3] + t).ln();
+            let series = series_parts(&p, x, t_x, t, ln_alive).expect("in the series domain");
+            let quadrature = quadrature_parts(&p, x, t_x, t, ln_alive);
+            assert!((series.ln_dead - quadrature.ln_dead).abs() < 1e-13, "{p:?} {x}: {} vs {}", series.ln_dead, quadrature.ln_dead);
+            for j in 0..4 {
+                let (a, b) = (
+                    (series.ln_weight).exp() * series.direction[j],
+                    (quadrature.ln_weight).exp() * quadrature.direction[j],
+                );
+                assert!((a - b).abs() < 1e-11 * b.abs().max(1e-300), "{p:?} {x} j={j}: {a} vs {b}");
             }
         }
     }
