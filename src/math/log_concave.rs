@@ -32,7 +32,8 @@ const WGK: [f64; 8] = [
     0.209_482_141_084_727_8,
 ];
 /// Gauss weights for the odd-indexed Kronrod nodes.
-const WG: [f64; 4] = [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
+const WG: [f64; 4] =
+    [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
 
 /// Where the integrand is cut: `ψ` has dropped by this much from its maximum, so the cut-off
 /// tail is below `e^{−40} ≈ 4e-18` of the integral (concavity bounds the tail by an exponential).
@@ -151,7 +152,13 @@ fn argmax<const K: usize>(f: &impl LogConcave<K>, lo: f64, hi: f64) -> f64 {
 /// A point beyond which `ψ < ψ_max − CUT` (one Newton step from `from`, moving away from the
 /// maximum by `direction` = ±1: for a concave `ψ` the tangent's root lies beyond the level),
 /// or `bound` if that comes first.
-fn cut_point<const K: usize>(f: &impl LogConcave<K>, psi_max: f64, from: f64, direction: f64, bound: f64) -> f64 {
+fn cut_point<const K: usize>(
+    f: &impl LogConcave<K>,
+    psi_max: f64,
+    from: f64,
+    direction: f64,
+    bound: f64,
+) -> f64 {
     let level = psi_max - CUT;
     let psi = f.psi(from);
     if psi <= level {
@@ -159,7 +166,7 @@ fn cut_point<const K: usize>(f: &impl LogConcave<K>, psi_max: f64, from: f64, di
     }
     let (d, _) = f.slopes(from);
     let slope = -direction * d; // rate of decrease moving away
-    if !(slope > 0.0) {
+    if slope.is_nan() || slope <= 0.0 {
         return bound;
     }
     let v = from + direction * (psi - level) / slope;
@@ -170,7 +177,7 @@ fn cut_point<const K: usize>(f: &impl LogConcave<K>, psi_max: f64, from: f64, di
 /// integral. `lo` may be `−∞` (then `ψ'` must be positive far to the left); `hi` must be finite
 /// and `≥ lo`. An empty interval gives zeros with `log_scale = ψ(hi)`.
 pub(crate) fn integrate<const K: usize>(f: &impl LogConcave<K>, lo: f64, hi: f64, rel_tol: f64) -> Scaled<K> {
-    if !(hi > lo) {
+    if hi.is_nan() || lo.is_nan() || hi <= lo {
         return Scaled { log_scale: f.psi(hi), scaled: [0.0; K] };
     }
     let peak = argmax(f, lo, hi);
@@ -212,14 +219,11 @@ pub(crate) fn integrate<const K: usize>(f: &impl LogConcave<K>, lo: f64, hi: f64
         let live = panels.get(..count).unwrap_or(&[]);
         let total: f64 = live.iter().map(|p| p.value[0]).sum();
         let error: f64 = live.iter().map(|p| p.error).sum();
-        if !(error > rel_tol * total.abs()) || count >= MAX_PANELS {
+        if error.is_nan() || error <= rel_tol * total.abs() || count >= MAX_PANELS {
             break;
         }
-        let worst = live
-            .iter()
-            .enumerate()
-            .max_by(|x, y| x.1.error.total_cmp(&y.1.error))
-            .map_or(0, |(i, _)| i);
+        let worst =
+            live.iter().enumerate().max_by(|x, y| x.1.error.total_cmp(&y.1.error)).map_or(0, |(i, _)| i);
         let Some(&p) = panels.get(worst) else { break };
         let mid = 0.5 * (p.a + p.b);
         if !(mid > p.a && mid < p.b) {
