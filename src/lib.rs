@@ -108,8 +108,7 @@ pub mod survey;
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{
-    Fit, FitOptions, FitReport, Fitter, ParetoNbd, ParetoNbdFitter, PurchaseModel, SimulatedCustomer,
-    continuous_rate,
+    Fit, FitOptions, FitReport, Fitter, ParetoNbd, ParetoNbdFitter, PurchaseModel, SimulatedCustomer, continuous_rate,
 };
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,

@@ -176,7 +176,10 @@ fn dert_matches_mpmath() {
     }
     let m = model(0.55, 10.56, 0.61, 11.64);
     for bad in [0.0, -0.1, f64::NAN, f64::INFINITY] {
-        assert!(matches!(m.dert(&customer(0, 0.0, 1.0), bad), Err(Error::InvalidParameter { name: "rate", .. })));
+        assert!(matches!(
+            m.dert(&customer(0, 0.0, 1.0), bad),
+            Err(Error::InvalidParameter { name: "rate", .. })
+        ));
     }
 }
 
@@ -308,7 +311,13 @@ fn parameter_recovery() {
     let est = [fitted.r(), fitted.alpha(), fitted.s(), fitted.beta()];
     println!("recovery: estimates {est:?}, SE {se:?}, {} iterations", report.iterations);
     for j in 0..4 {
-        assert!((est[j] - truth[j]).abs() < 3.0 * se[j], "parameter {j}: {} ± {} vs {}", est[j], se[j], truth[j]);
+        assert!(
+            (est[j] - truth[j]).abs() < 3.0 * se[j],
+            "parameter {j}: {} ± {} vs {}",
+            est[j],
+            se[j],
+            truth[j]
+        );
     }
 }
 
@@ -319,9 +328,15 @@ fn parameter_recovery() {
 #[test]
 fn invalid_parameters_and_horizons_are_named() {
     assert!(matches!(ParetoNbd::new(0.0, 1.0, 1.0, 1.0), Err(Error::InvalidParameter { name: "r", .. })));
-    assert!(matches!(ParetoNbd::new(1.0, f64::NAN, 1.0, 1.0), Err(Error::InvalidParameter { name: "alpha", .. })));
+    assert!(matches!(
+        ParetoNbd::new(1.0, f64::NAN, 1.0, 1.0),
+        Err(Error::InvalidParameter { name: "alpha", .. })
+    ));
     assert!(matches!(ParetoNbd::new(1.0, 1.0, -1.0, 1.0), Err(Error::InvalidParameter { name: "s", .. })));
-    assert!(matches!(ParetoNbd::new(1.0, 1.0, 1.0, f64::INFINITY), Err(Error::InvalidParameter { name: "beta", .. })));
+    assert!(matches!(
+        ParetoNbd::new(1.0, 1.0, 1.0, f64::INFINITY),
+        Err(Error::InvalidParameter { name: "beta", .. })
+    ));
     let m = model(0.55, 10.56, 0.61, 11.64);
     assert!(matches!(m.expected_purchases(-1.0), Err(Error::InvalidParameter { name: "t", .. })));
     assert!(m.conditional_expected_purchases(&customer(0, 0.0, 1.0), f64::NAN).is_err());

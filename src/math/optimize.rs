@@ -123,8 +123,7 @@ fn zoom<F: FnMut(&[f64], &mut [f64]) -> f64>(
         let (a, b) = (lo.step, hi.step);
         let width = b - a;
         let denom = 2.0 * (hi.value - lo.value - lo.slope * width);
-        let mut step =
-            if hi.value.is_finite() && denom > 0.0 { a - lo.slope * width * width / denom } else { f64::NAN };
+        let mut step = if hi.value.is_finite() && denom > 0.0 { a - lo.slope * width * width / denom } else { f64::NAN };
         let (left, right) = (a.min(b), a.max(b));
         let margin = 0.1 * (right - left);
         if !(step > left + margin && step < right - margin) {
@@ -163,14 +162,7 @@ where
     let mut evaluations = 1;
     let mut x = x0.to_vec();
     if !value.is_finite() || grad.iter().any(|g| !g.is_finite()) {
-        return Minimum {
-            x,
-            value,
-            gradient_norm: f64::INFINITY,
-            iterations: 0,
-            evaluations,
-            converged: false,
-        };
+        return Minimum { x, value, gradient_norm: f64::INFINITY, iterations: 0, evaluations, converged: false };
     }
     // Inverse Hessian approximation, row-major.
     let mut h = identity(n);
@@ -231,14 +223,7 @@ where
         }
     }
     let gradient_norm = max_abs(&grad);
-    Minimum {
-        x,
-        value,
-        gradient_norm,
-        iterations,
-        evaluations,
-        converged: gradient_norm <= settings.gradient_tolerance,
-    }
+    Minimum { x, value, gradient_norm, iterations, evaluations, converged: gradient_norm <= settings.gradient_tolerance }
 }
 
 fn identity(n: usize) -> Vec<f64> {

@@ -91,11 +91,7 @@ pub trait PurchaseModel: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// As the single-customer method.
-    fn conditional_expected_purchases_batch(
-        &self,
-        customers: &[CustomerSummary],
-        t: f64,
-    ) -> Result<Vec<f64>> {
+    fn conditional_expected_purchases_batch(&self, customers: &[CustomerSummary], t: f64) -> Result<Vec<f64>> {
         customers.iter().map(|c| self.conditional_expected_purchases(c, t)).collect()
     }
 }
@@ -119,11 +115,7 @@ pub(crate) fn check_horizon(t: f64) -> Result<f64> {
 
 /// Checks a model parameter: finite and `> 0`.
 pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::param(name, value, "a finite number > 0"))
-    }
+    if value.is_finite() && value > 0.0 { Ok(value) } else { Err(Error::param(name, value, "a finite number > 0")) }
 }
 
 /// Relative accuracy asked of numeric DERT quadrature.
@@ -194,8 +186,7 @@ impl SimulatedCustomer {
         if t < self.observed {
             let holdout = u32::try_from(self.purchases.len() - calibration.len())
                 .map_err(|_| Error::overflow("simulated holdout frequency"))?;
-            let h =
-                crate::summary::HoldoutSummary::new(holdout, rust_decimal::Decimal::ZERO, self.observed - t)?;
+            let h = crate::summary::HoldoutSummary::new(holdout, rust_decimal::Decimal::ZERO, self.observed - t)?;
             Ok(summary.with_holdout(h))
         } else {
             Ok(summary)
