@@ -108,7 +108,11 @@ pub mod survey;
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{
-    Fit, FitOptions, FitReport, Fitter, ParetoNbd, ParetoNbdFitter, PurchaseModel, SimulatedCustomer, continuous_rate,
+    BgBb, BgBbCustomer, BgBbFitter, Clv, Cohort, ConditionalExpectations, ConditionalGroup, Fit, FitOptions,
+    FitReport, Fitter, FrequencyBin, GammaGamma, GammaGammaFitter, ParetoNbd, ParetoNbdFitter, PurchaseModel,
+    Sbg, SbgFitter, SimulatedCustomer, SpendModel, TrackingRow, conditional_expectations, continuous_rate,
+    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking,
+    tracking_from_summaries,
 };
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,

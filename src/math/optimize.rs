@@ -123,7 +123,8 @@ fn zoom<F: FnMut(&[f64], &mut [f64]) -> f64>(
         let (a, b) = (lo.step, hi.step);
         let width = b - a;
         let denom = 2.0 * (hi.value - lo.value - lo.slope * width);
-        let mut step = if hi.value.is_finite() && denom > 0.0 { a - lo.slope * width * width / denom } else { f64::NAN };
+        let mut step =
+            if hi.value.is_finite() && denom > 0.0 { a - lo.slope * width * width / denom } else { f64::NAN };
         let (left, right) = (a.min(b), a.max(b));
         let margin = 0.1 * (right - left);
         if !(step > left + margin && step < right - margin) {
@@ -162,7 +163,14 @@ where
     let mut evaluations = 1;
     let mut x = x0.to_vec();
     if !value.is_finite() || grad.iter().any(|g| !g.is_finite()) {
-        return Minimum { x, value, gradient_norm: f64::INFINITY, iterations: 0, evaluations, converged: false };
+        return Minimum {
+            x,
+            value,
+            gradient_norm: f64::INFINITY,
+            iterations: 0,
+            evaluations,
+            converged: false,
+        };
     }
     // Inverse Hessian approximation, row-major.
     let mut h = identity(n);
@@ -176,7 +184,7 @@ where
         iterations += 1;
         let mut dir: Vec<f64> = (0..n).map(|i| -dot(&h[i * n..(i + 1) * n], &grad)).collect();
         let mut slope = dot(&dir, &grad);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
             h = identity(n);
             first_update = true;
@@ -223,7 +231,14 @@ where
         }
     }
     let gradient_norm = max_abs(&grad);
-    Minimum { x, value, gradient_norm, iterations, evaluations, converged: gradient_norm <= settings.gradient_tolerance }
+    Minimum {
+        x,
+        value,
+        gradient_norm,
+        iterations,
+        evaluations,
+        converged: gradient_norm <= settings.gradient_tolerance,
+    }
 }
 
 fn identity(n: usize) -> Vec<f64> {
@@ -283,7 +298,7 @@ pub(crate) fn invert_spd(a: &[f64], n: usize) -> Option<Vec<f64>> {
             let sum: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
             if i == j {
                 let d = a[i * n + i] - sum;
-                if !(d > 0.0) {
+                if d.is_nan() || d <= 0.0 {
                     return None;
                 }
                 l[i * n + i] = d.sqrt();

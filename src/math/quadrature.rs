@@ -24,7 +24,8 @@ const WGK: [f64; 8] = [
     0.209_482_141_084_727_8,
 ];
 /// Gauss weights for the odd-indexed Kronrod nodes `XGK[1], XGK[3], XGK[5], XGK[7]`.
-const WG: [f64; 4] = [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
+const WG: [f64; 4] =
+    [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
 
 /// One QK15 panel on `[a, b]`: the Kronrod estimate and `|Kronrod − Gauss|`.
 fn panel<F: FnMut(f64) -> f64>(f: &mut F, a: f64, b: f64) -> (f64, f64) {
@@ -59,12 +60,8 @@ pub(crate) fn integrate<F: FnMut(f64) -> f64>(
     let mut panels = vec![(a, b, v, e)];
     let (mut total, mut error) = (v, e);
     while error > abs_tol.max(rel_tol * total.abs()) && panels.len() < max_panels && error.is_finite() {
-        let worst = panels
-            .iter()
-            .enumerate()
-            .max_by(|x, y| x.1.3.total_cmp(&y.1.3))
-            .map(|(i, _)| i)
-            .unwrap_or(0);
+        let worst =
+            panels.iter().enumerate().max_by(|x, y| x.1.3.total_cmp(&y.1.3)).map(|(i, _)| i).unwrap_or(0);
         let (pa, pb, pv, pe) = panels.swap_remove(worst);
         let mid = 0.5 * (pa + pb);
         if !(mid > pa && mid < pb) {

@@ -62,7 +62,7 @@ pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
 /// then the asymptotic (Stirling) series to `x⁻¹⁴`; relative error below 1e-15 except near the
 /// root at 1.4616…, where the error is absolute and about 1e-16.
 pub(crate) fn digamma(x: f64) -> f64 {
-    if !(x > 0.0) || !x.is_finite() {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
         return if x == f64::INFINITY { f64::INFINITY } else { f64::NAN };
     }
     let mut shift = 0.0;
@@ -79,7 +79,9 @@ pub(crate) fn digamma(x: f64) -> f64 {
                 * (1.0 / 120.0
                     - inv2
                         * (1.0 / 252.0
-                            - inv2 * (1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))));
+                            - inv2
+                                * (1.0 / 240.0
+                                    - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))));
     shift + x.ln() - 0.5 / x - series
 }
 
@@ -212,7 +214,7 @@ mod tests {
     fn gamma_family_matches_mpmath() {
         let ln_gamma_cases = [
             (0.5, 0.572_364_942_924_700_1),
-            (1e-3, 6.907_178_885_383_853_7),
+            (1e-3, 6.907_178_885_383_854),
             (10.5, 13.940_625_219_403_763),
             (1e5, 1_051_287.708_973_656_9),
         ];

@@ -197,7 +197,11 @@ impl<const N: usize> Rows<N> {
             }
         }
         all.sort_unstable_by(|a, b| {
-            a.0.iter().zip(&b.0).map(|(x, y)| x.total_cmp(y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+            a.0.iter()
+                .zip(&b.0)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
         });
         let mut out = Rows { values: Vec::new(), weights: Vec::new() };
         for (value, weight) in all {
@@ -223,9 +227,7 @@ impl<const N: usize> Rows<N> {
         if let Some(w) = weights
             && w.len() != rows.len()
         {
-            return Err(Error::Mismatch {
-                what: format!("{} weights for {} rows", w.len(), rows.len()),
-            });
+            return Err(Error::Mismatch { what: format!("{} weights for {} rows", w.len(), rows.len()) });
         }
         let keyed: Result<Vec<([f64; N], f64)>> = rows
             .iter()
@@ -322,7 +324,11 @@ pub(crate) fn maximize<const K: usize, const N: usize>(
         }
     }
     let Some(m) = best else {
-        return Err(Error::param("initial", "non-positive or non-finite", "positive, finite starting parameters"));
+        return Err(Error::param(
+            "initial",
+            "non-positive or non-finite",
+            "positive, finite starting parameters",
+        ));
     };
     let mut estimate = [0.0; K];
     for (e, l) in estimate.iter_mut().zip(&m.x) {
@@ -415,7 +421,8 @@ mod tests {
             p[0]
         };
         let rows = Rows::from_rows(&[1.0], None, |t| Ok([*t])).expect("rows");
-        let got = maximize(&like, &rows, &[[1.0]], &FitOptions { max_iterations: 50, ..FitOptions::default() });
+        let got =
+            maximize(&like, &rows, &[[1.0]], &FitOptions { max_iterations: 50, ..FitOptions::default() });
         assert!(matches!(got, Err(Error::NotConverged { .. })), "{got:?}");
     }
 }

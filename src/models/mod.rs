@@ -26,9 +26,23 @@
 //! *continuously compounded* discount rate `δ` per period (for an annual rate `d` and weekly
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
+mod bg_bb;
 mod fit;
+pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
+mod clv;
+pub use clv::{Clv, SpendModel};
+mod diagnostics;
+pub use diagnostics::{
+    ConditionalExpectations, ConditionalGroup, FrequencyBin, TrackingRow, conditional_expectations,
+    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking,
+    tracking_from_summaries,
+};
+mod gamma_gamma;
+pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
 mod pareto_nbd;
 pub use pareto_nbd::{ParetoNbd, ParetoNbdFitter};
+mod sbg;
+pub use sbg::{Cohort, Sbg, SbgFitter};
 
 pub use fit::{Fit, FitOptions, FitReport, Fitter};
 pub(crate) use fit::{Rows, maximize};
@@ -91,7 +105,11 @@ pub trait PurchaseModel: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// As the single-customer method.
-    fn conditional_expected_purchases_batch(&self, customers: &[CustomerSummary], t: f64) -> Result<Vec<f64>> {
+    fn conditional_expected_purchases_batch(
+        &self,
+        customers: &[CustomerSummary],
+        t: f64,
+    ) -> Result<Vec<f64>> {
         customers.iter().map(|c| self.conditional_expected_purchases(c, t)).collect()
     }
 }
@@ -115,7 +133,11 @@ pub(crate) fn check_horizon(t: f64) -> Result<f64> {
 
 /// Checks a model parameter: finite and `> 0`.
 pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 { Ok(value) } else { Err(Error::param(name, value, "a finite number > 0")) }
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::param(name, value, "a finite number > 0"))
+    }
 }
 
 /// Relative accuracy asked of numeric DERT quadrature.
@@ -186,7 +208,8 @@ impl SimulatedCustomer {
         if t < self.observed {
             let holdout = u32::try_from(self.purchases.len() - calibration.len())
                 .map_err(|_| Error::overflow("simulated holdout frequency"))?;
-            let h = crate::summary::HoldoutSummary::new(holdout, rust_decimal::Decimal::ZERO, self.observed - t)?;
+            let h =
+                crate::summary::HoldoutSummary::new(holdout, rust_decimal::Decimal::ZERO, self.observed - t)?;
             Ok(summary.with_holdout(h))
         } else {
             Ok(summary)
@@ -214,7 +237,7 @@ mod tests {
         // Saturating E(t) = 1 − e^{−t/5}: DERT = (1/5)/(δ + 1/5).
         let got = numeric_dert(|t| Ok(1.0 - (-t / 5.0).exp()), 0.05, 10.0).expect("finite");
         assert!((got - 0.2 / 0.25).abs() < 1e-10, "{got}");
-        assert!(numeric_dert(|t| Ok(t), 0.0, 1.0).is_err());
+        assert!(numeric_dert(Ok, 0.0, 1.0).is_err());
     }
 
     #[test]
