@@ -26,6 +26,9 @@ fn cdnow() -> Vec<CustomerSummary> {
         .collect()
 }
 
+/// A reference case: parameters (r, α, s, β), customer (x, t_x, T), value.
+type Case = ((f64, f64, f64, f64), (u32, f64, f64), f64);
+
 fn model(r: f64, alpha: f64, s: f64, beta: f64) -> ParetoNbd {
     ParetoNbd::new(r, alpha, s, beta).expect("valid parameters")
 }
@@ -120,7 +123,7 @@ fn expected_purchases_match_btyd() {
 /// x = 1e5 or s = 1e3, tanh-sinh quadrature is the less accurate of the two.)
 #[test]
 fn log_likelihood_matches_mpmath_at_hard_points() {
-    let cases: [((f64, f64, f64, f64), (u32, f64, f64), f64); 10] = [
+    let cases: [Case; 10] = [
         ((0.553, 10.578, 0.606, 11.669), (2, 30.43, 38.86), -9.554_283_245_150_407),
         ((0.8, 1e3, 0.6, 1e-3), (5, 10.0, 100.0), -36.016_392_139_241_86),
         ((0.8, 1e-3, 0.6, 1e3), (5, 10.0, 100.0), -21.287_262_587_459_41),
