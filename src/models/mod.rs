@@ -44,6 +44,8 @@ pub use diagnostics::{
 };
 mod gamma_gamma;
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
+mod pareto_nbd;
+pub use pareto_nbd::{ParetoNbd, ParetoNbdFitter};
 mod sbg;
 pub use sbg::{Cohort, Sbg, SbgFitter};
 
