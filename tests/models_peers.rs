@@ -83,7 +83,8 @@ fn check_file(name: &str) -> Tally {
             let peer = case["lifetimes"][quantity].as_f64();
             if let Some(want) = exact {
                 tally.compared_with_mpmath += 1;
-                if !(relative_error(got, want) <= MPMATH_TOLERANCE) {
+                let agrees = relative_error(got, want) <= MPMATH_TOLERANCE;
+                if !agrees {
                     failures.push(format!("{quantity}: ours {got:e}, mpmath {want:e} in {case}"));
                 }
             }
@@ -91,7 +92,8 @@ fn check_file(name: &str) -> Tally {
                 tally.compared_with_lifetimes += 1;
                 let peer_right = exact.is_none_or(|want| relative_error(peer, want) <= PEER_TOLERANCE);
                 if peer_right {
-                    if !(relative_error(got, peer) <= PEER_TOLERANCE) {
+                    let agrees = relative_error(got, peer) <= PEER_TOLERANCE;
+                    if !agrees {
                         failures.push(format!("{quantity}: ours {got:e}, lifetimes {peer:e} in {case}"));
                     }
                 } else {

@@ -14,7 +14,7 @@
 //! re-validates. A fit maximises the likelihood over the log-parameters with analytic
 //! gradients (BFGS), compresses identical rows into weights, and reports the log-likelihood,
 //! iterations, gradient norm and standard errors ([`FitReport`]); a fit that does not converge
-//! is [`Error::NotConverged`](crate::Error::NotConverged), never a silent NaN.
+//! is [`NotConverged`](crate::Error::NotConverged), never a silent NaN.
 //!
 //! The purchase models answer through the object-safe [`PurchaseModel`] trait, so an application
 //! can hold a `Box<dyn PurchaseModel>` and swap BG/NBD for Pareto/NBD.
