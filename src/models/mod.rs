@@ -2,12 +2,12 @@
 //!
 //! | model | setting | data | paper |
 //! |---|---|---|---|
-//! | BG/NBD | non-contractual, continuous time | (x, t_x, T) | Fader, Hardie & Lee (2005), *Marketing Science* 24(2) |
-//! | MBG/NBD | non-contractual, continuous time | (x, t_x, T) | Batislam, Denizel & Filiztekin (2007), *IJRM* 24(3) |
-//! | Pareto/NBD | non-contractual, continuous time | (x, t_x, T) | Schmittlein, Morrison & Colombo (1987), *Management Science* 33(1) |
-//! | BG/BB | non-contractual, discrete time | (x, t_x, n) cells | Fader, Hardie & Shang (2010), *Marketing Science* 29(6) |
-//! | Gamma-Gamma | spend per transaction | (x, z̄) | Fader & Hardie (2013), note 025; Colombo & Jiang (1999) |
-//! | shifted-beta-geometric | contractual | cohort survivor counts | Fader & Hardie (2007), *J. Interactive Marketing* 21(1) |
+//! | [`BgNbd`] | non-contractual, continuous time | (x, t_x, T) | Fader, Hardie & Lee (2005), *Marketing Science* 24(2) |
+//! | [`MbgNbd`] | non-contractual, continuous time | (x, t_x, T) | Batislam, Denizel & Filiztekin (2007), *IJRM* 24(3) |
+//! | [`ParetoNbd`] | non-contractual, continuous time | (x, t_x, T) | Schmittlein, Morrison & Colombo (1987), *Management Science* 33(1) |
+//! | [`BgBb`] | non-contractual, discrete time | (x, t_x, n) cells | Fader, Hardie & Shang (2010), *Marketing Science* 29(6) |
+//! | [`GammaGamma`] | spend per transaction | (x, z̄) | Fader & Hardie (2013), note 025; Colombo & Jiang (1999) |
+//! | [`Sbg`] (shifted-beta-geometric) | contractual | cohort survivor counts ([`Cohort`]) | Fader & Hardie (2007), *J. Interactive Marketing* 21(1) |
 //!
 //! Every model has an unfitted [`Fitter`] (settings, infallible setters) implementing [`Fit`],
 //! and a fitted type with a checked `new` (plug in published estimates) whose serde round trip
@@ -16,8 +16,17 @@
 //! iterations, gradient norm and standard errors ([`FitReport`]); a fit that does not converge
 //! is [`NotConverged`](crate::Error::NotConverged), never a silent NaN.
 //!
-//! The purchase models answer through the object-safe [`PurchaseModel`] trait, so an application
-//! can hold a `Box<dyn PurchaseModel>` and swap BG/NBD for Pareto/NBD.
+//! The continuous-time purchase models answer through the object-safe [`PurchaseModel`] trait, so
+//! an application can hold a `Box<dyn PurchaseModel>` and swap BG/NBD for Pareto/NBD. BG/BB
+//! (whole opportunities) and sBG (cohorts) answer through methods of their own. Each model
+//! has a seeded simulator of its generative process, for what-if studies and for
+//! parameter-recovery tests.
+//!
+//! Built on them: model-based CLV ([`Clv`]: expected purchases × expected spend × margin, as a
+//! finite-horizon discounted sum or in the DERT form), and the views lifetimes users check a
+//! fit with — expected vs actual repeat transactions per period ([`tracking`]), the calibration
+//! frequency histogram ([`frequency_histogram`]) and holdout purchases per calibration frequency
+//! ([`conditional_expectations`]).
 //!
 //! # Time and discounting
 //!
