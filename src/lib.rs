@@ -108,11 +108,11 @@ pub mod survey;
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{
-    BgBb, BgBbCustomer, BgBbFitter, Clv, Cohort, ConditionalExpectations, ConditionalGroup, Fit, FitOptions,
-    FitReport, Fitter, FrequencyBin, GammaGamma, GammaGammaFitter, PurchaseModel, Sbg, SbgFitter,
-    SimulatedCustomer, SpendModel, TrackingRow, conditional_expectations, continuous_rate,
-    expected_cumulative_tracking, first_purchase_offsets, frequency_histogram, tracking,
-    tracking_from_summaries,
+    BgBb, BgBbCustomer, BgBbFitter, BgNbd, BgNbdFitter, Clv, Cohort, ConditionalExpectations,
+    ConditionalGroup, Fit, FitOptions, FitReport, Fitter, FrequencyBin, GammaGamma, GammaGammaFitter, MbgNbd,
+    MbgNbdFitter, PurchaseModel, Sbg, SbgFitter, SimulatedCustomer, SpendModel, TrackingRow,
+    conditional_expectations, continuous_rate, expected_cumulative_tracking, first_purchase_offsets,
+    frequency_histogram, tracking, tracking_from_summaries,
 };
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,

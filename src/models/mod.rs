@@ -26,9 +26,12 @@
 //! *continuously compounded* discount rate `δ` per period (for an annual rate `d` and weekly
 //! periods, `δ = ln(1 + d)/52`; [`continuous_rate`] converts a per-period rate).
 
+mod beta_geometric;
 mod bg_bb;
 mod fit;
 pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
+mod bg_nbd;
+pub use bg_nbd::{BgNbd, BgNbdFitter};
 mod clv;
 pub use clv::{Clv, SpendModel};
 mod diagnostics;
@@ -39,6 +42,8 @@ pub use diagnostics::{
 };
 mod gamma_gamma;
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
+mod mbg_nbd;
+pub use mbg_nbd::{MbgNbd, MbgNbdFitter};
 mod sbg;
 pub use sbg::{Cohort, Sbg, SbgFitter};
 

@@ -1,0 +1,509 @@
+//! The mathematics shared by BG/NBD and MBG/NBD: Poisson purchases at a gamma-distributed
+//! rate λ ~ Gamma(r, α), a beta-distributed dropout probability p ~ Beta(a, b) flipped after
+//! every repeat purchase — and, in MBG/NBD, also right after the first purchase.
+//!
+//! The two models differ only in how many dropout coins a customer with `x` repeat purchases
+//! has survived: `m = x` (BG/NBD) or `m = x + 1` (MBG/NBD). Every formula below is written in
+//! `m`, so one code path serves both:
+//!
+//! * likelihood `L = [B(a, b+m)/B(a, b)]·[Γ(r+x)α^r/Γ(r)]·[(α+T)^{−(r+x)} + δ_{m>0}·(a/(b+m−1))·(α+t_x)^{−(r+x)}]`
+//!   (BG/NBD: Fader, Hardie & Lee 2005, Eq. 6; MBG/NBD: Batislam et al. 2007), evaluated in
+//!   the overflow-safe form of Fader, Hardie & Lee's note 027;
+//! * `P(alive) = 1/[1 + δ_{m>0}·(a/(b+m−1))·((α+T)/(α+t_x))^{r+x}]`;
+//! * `E[Y(t) | x, t_x, T] = P(alive)·E_{p ~ Beta(a, b+m)}[(1/p)(1 − ((α+T)/(α+T+pt))^{r+x})]`,
+//!   the posterior mixture of the individual expectation `(1/p)(1 − e^{−λpt})` (no ₂F₁, no
+//!   singularity at `a = 1`); `E[X(t)]` is the same at the "empty" customer `x = t_x = T = 0`;
+//! * `P(X(t) = n) = [B(a, b+m)/B(a,b)]·NB(n) + δ_{m>0}·[B(a+1, b+m−1)/B(a,b)]·P(NB ≥ n)` with
+//!   `m` the coins of `n` purchases and NB the negative binomial of the purchases of an
+//!   immortal customer (Fader, Hardie & Lee 2005, Eq. 8, and its MBG/NBD analogue).
+
+use crate::math::quadrature::integrate;
+use crate::math::random::Rng;
+use crate::math::special::{digamma, ln_beta_inc, ln_beta_precise as ln_beta, ln_gamma, log_add_exp};
+use crate::models::{FitOptions, FitReport, Rows, SimulatedCustomer, check_ages, check_positive, maximize};
+use crate::summary::CustomerSummary;
+use crate::{Error, Result};
+
+/// When the dropout coin is flipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dropout {
+    /// After each repeat purchase (BG/NBD): a customer with no repeat purchase is alive.
+    AfterRepeatPurchases,
+    /// Also right after the first purchase (MBG/NBD).
+    AlsoAtFirstPurchase,
+}
+
+impl Dropout {
+    /// Dropout coins survived by a customer with `x` repeat purchases who is still alive.
+    fn coins(self, x: f64) -> f64 {
+        match self {
+            Dropout::AfterRepeatPurchases => x,
+            Dropout::AlsoAtFirstPurchase => x + 1.0,
+        }
+    }
+}
+
+/// The four parameters, in the model's order (r, α, a, b).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Params {
+    pub r: f64,
+    pub alpha: f64,
+    pub a: f64,
+    pub b: f64,
+}
+
+impl Params {
+    /// Checked parameters: each finite and `> 0`.
+    pub(crate) fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
+        Ok(Params {
+            r: check_positive("r", r)?,
+            alpha: check_positive("alpha", alpha)?,
+            a: check_positive("a", a)?,
+            b: check_positive("b", b)?,
+        })
+    }
+
+    fn array(self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+}
+
+/// `ln Γ(z + n) − ln Γ(z)` for an integer `n ≥ 0` (as `f64`): exact products for small `n`
+/// (cheaper and more accurate than two `ln Γ`), `ln Γ` differences otherwise.
+fn ln_rising(z: f64, n: f64) -> f64 {
+    if n == 0.0 {
+        0.0
+    } else if n <= SMALL_COUNT && z < 1e30 {
+        let mut product = z;
+        let mut j = 1.0;
+        while j < n {
+            product *= z + j;
+            j += 1.0;
+        }
+        product.ln()
+    } else {
+        ln_gamma(z + n) - ln_gamma(z)
+    }
+}
+
+/// `ψ(z + n) − ψ(z)` for an integer `n ≥ 0`: the finite sum `Σ 1/(z + j)` for small `n`.
+fn digamma_rising(z: f64, n: f64) -> f64 {
+    if n <= SMALL_COUNT {
+        let mut sum = 0.0;
+        let mut j = 0.0;
+        while j < n {
+            sum += 1.0 / (z + j);
+            j += 1.0;
+        }
+        sum
+    } else {
+        digamma(z + n) - digamma(z)
+    }
+}
+
+/// Counts up to which rising factorials are evaluated as products and sums (8 factors of at
+/// most 1e30 cannot overflow; the error grows with the number of factors, about 8 ulp here).
+const SMALL_COUNT: f64 = 8.0;
+
+/// `1/(1 + eᵈ)` without overflow.
+fn logistic_of_neg(d: f64) -> f64 {
+    1.0 / (1.0 + d.exp())
+}
+
+/// Log-likelihood of one customer `[x, t_x, T]`, with `∂ ln L/∂(r, α, a, b)` written into
+/// `grad`: the overflow-safe form of note 027,
+/// `ln L = D₁ + r ln α − (r+x) ln(α+t_x) + ln(C₃ + δ_{m>0} C₄)`,
+/// `C₃ = ((α+t_x)/(α+T))^{r+x}`, `C₄ = a/(b+m−1)`, with the sum taken in log space.
+pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], grad: &mut [f64; 4]) -> f64 {
+    let [r, alpha, a, b] = *p;
+    let [x, t_x, age] = *row;
+    let m = dropout.coins(x);
+    let c = r + x;
+    let at = alpha + t_x;
+    let a_big = alpha + age;
+    let ln_at = at.ln();
+    // ln C₃ = −(r+x)·ln(1 + (T − t_x)/(α + t_x)) ≤ 0.
+    let log_ratio = ((age - t_x) / at).ln_1p();
+    let ln_c3 = -c * log_ratio;
+    // Weights of the two terms of the sum: w₃ = C₃/(C₃ + C₄) (= P(alive)), w₄ = 1 − w₃.
+    let (ln_sum, w3, w4, d_b_tail) = if m > 0.0 {
+        let bm1 = b + m - 1.0;
+        let ln_c4 = (a / bm1).ln();
+        // One exponential for the log-sum and both weights: e = e^{−|ln C₃ − ln C₄|} ≤ 1.
+        let d = ln_c4 - ln_c3;
+        let e = (-d.abs()).exp();
+        let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+        let (w3, w4) = if d > 0.0 { (small, big) } else { (big, small) };
+        (ln_c3.max(ln_c4) + e.ln_1p(), w3, w4, w4 / bm1)
+    } else {
+        (ln_c3, 1.0, 0.0, 0.0)
+    };
+    let ab = a + b;
+    let ll = ln_rising(r, x) + ln_rising(b, m) - ln_rising(ab, m) + r * alpha.ln() - c * ln_at + ln_sum;
+    let psi_ab = digamma_rising(ab, m);
+    // ∂/∂r: ψ(r+x) − ψ(r) + ln α − ln(α+t_x) + w₃·ln C₃/(r+x).
+    grad[0] = digamma_rising(r, x) + alpha.ln() - ln_at - w3 * log_ratio;
+    // ∂/∂α: r/α − (r+x)·[w₃/(α+T) + w₄/(α+t_x)].
+    grad[1] = r / alpha - c * (w3 / a_big + w4 / at);
+    grad[2] = -psi_ab + w4 / a;
+    grad[3] = digamma_rising(b, m) - psi_ab - d_b_tail;
+    ll
+}
+
+/// The log-likelihood of one customer (the gradient is discarded).
+pub(crate) fn customer_log_likelihood(dropout: Dropout, params: Params, customer: &CustomerSummary) -> f64 {
+    let mut grad = [0.0; 4];
+    log_likelihood(dropout, &params.array(), &row_of(customer), &mut grad)
+}
+
+/// The row `[x, t_x, T]` of a customer.
+fn row_of(customer: &CustomerSummary) -> [f64; 3] {
+    [f64::from(customer.frequency()), customer.recency(), customer.age()]
+}
+
+/// P(alive | x, t_x, T) `= 1/[1 + δ_{m>0}·(a/(b+m−1))·((α+T)/(α+t_x))^{r+x}]`.
+pub(crate) fn probability_alive(dropout: Dropout, params: Params, x: f64, t_x: f64, age: f64) -> f64 {
+    let m = dropout.coins(x);
+    if m == 0.0 {
+        return 1.0;
+    }
+    let Params { r, alpha, a, b } = params;
+    // 1/[1 + (a/(b+m−1))·((α+T)/(α+t_x))^{r+x}]; an infinite power gives 0. Should the ratio
+    // underflow against an infinite power (0·∞), the same in logs.
+    let ln_power = (r + x) * ((age - t_x) / (alpha + t_x)).ln_1p();
+    let ratio = a / (b + m - 1.0);
+    let odds = ratio * ln_power.exp();
+    if odds.is_nan() { logistic_of_neg(a.ln() - (b + m - 1.0).ln() + ln_power) } else { 1.0 / (1.0 + odds) }
+}
+
+/// E[Y(t) | x, t_x, T] `= P(alive)·E_{p ~ Beta(a, b+m)}[(1/p)(1 − ((α+T)/(α+T+pt))^{r+x})]`.
+pub(crate) fn conditional_expected_purchases(
+    dropout: Dropout,
+    params: Params,
+    x: f64,
+    t_x: f64,
+    age: f64,
+    t: f64,
+) -> f64 {
+    let alive = probability_alive(dropout, params, x, t_x, age);
+    alive * beta_mixture_mean(params.r + x, params.alpha + age, params.a, params.b + dropout.coins(x), t)
+}
+
+/// E[X(t)] of a new customer: [`conditional_expected_purchases`] of the customer who has
+/// just made the first purchase (`x = t_x = T = 0`).
+pub(crate) fn expected_purchases(dropout: Dropout, params: Params, t: f64) -> f64 {
+    conditional_expected_purchases(dropout, params, 0.0, 0.0, 0.0, t)
+}
+
+/// `E_{p ~ Beta(a, β)}[h(p)]` with `h(p) = (1/p)(1 − (s/(s + p t))^c)`, the expected purchases
+/// in `(0, t]` of a customer with dropout probability p and rate λ ~ Gamma(c, s).
+///
+/// Integrated over the logit `z = ln(p/(1−p))`, in which the Beta density becomes the smooth,
+/// log-concave `p^a (1−p)^β / B(a, β)` with exponential tails (`e^{az}` and `e^{−βz}`): no
+/// endpoint singularity for any `a, β > 0` and no special case at `a = 1`. The integration
+/// range is where the integrand is within `e^{−TAIL}` of its largest value, found by stepping
+/// out from the mode of the density (the integrand `h` is decreasing in `p` and at most
+/// `h(0) = ct/s`, which bounds the left tail).
+fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
+    if t <= 0.0 {
+        return 0.0;
+    }
+    let ln_b = ln_beta(a, beta);
+    let k = t / s;
+    // ln p and ln(1 − p) of the logit z, without overflow.
+    let logs = |z: f64| {
+        if z < 0.0 {
+            let l = z.exp().ln_1p();
+            (z - l, -l)
+        } else {
+            let l = (-z).exp().ln_1p();
+            (-l, -z - l)
+        }
+    };
+    // h(p) = k·(1 − (1 + y)^{−c})/y with y = p·k formed from ln p: p itself can be subnormal
+    // (where its relative precision is lost) while carrying much of the mass when a is small.
+    // For c·y < 1e-8, the series ck·(1 − (c+1)y/2) is exact to rounding.
+    let ln_k = k.ln();
+    let h = |ln_p: f64| {
+        let y = (ln_p + ln_k).exp();
+        if c * y < SERIES_BELOW {
+            c * k * (1.0 - 0.5 * (c + 1.0) * y)
+        } else {
+            -(-c * y.ln_1p()).exp_m1() * k / y
+        }
+    };
+    // Log of the integrand (without the constant ln B) and of its left-tail bound.
+    let log_f = |z: f64| {
+        let (ln_p, ln_q) = logs(z);
+        a * ln_p + beta * ln_q + h(ln_p).ln()
+    };
+    let ln_h0 = (c * k).ln();
+    let mode = a.ln() - beta.ln();
+    let width = (1.0 / a + 1.0 / beta).sqrt();
+    let mut top = log_f(mode);
+    // Left: the integrand may rise first (h grows as p falls); stop once even h(0) cannot lift
+    // the density back to within e^{−TAIL} of the largest value seen.
+    let mut lo = mode;
+    let mut peak = mode;
+    let mut step = width;
+    for _ in 0..MAX_STEPS {
+        lo -= step;
+        step *= 2.0;
+        let (ln_p, ln_q) = logs(lo);
+        let v = log_f(lo);
+        if v > top {
+            top = v;
+            peak = lo;
+        }
+        if a * ln_p + beta * ln_q + ln_h0 < top - TAIL {
+            break;
+        }
+    }
+    // Right: density and h both fall.
+    let mut hi = mode;
+    let mut step = width;
+    for _ in 0..MAX_STEPS {
+        hi += step;
+        step *= 2.0;
+        if log_f(hi) < top - TAIL {
+            break;
+        }
+    }
+    // Break the range where the integrand changes character, so that no feature hides
+    // between the nodes of a wide first panel: the density's mode (± its width), the largest
+    // value seen, and the knee of h, where p·c·t/s ≈ 1 (h ≈ ct/s to its left, ≈ 1/p to its
+    // right: a drop of width about 1 in z that can sit far out in a long tail).
+    let knee = -(c * k).ln();
+    let mut points = [lo, mode - width, mode, mode + width, peak, knee - 3.0, knee, knee + 3.0, hi];
+    for z in &mut points {
+        *z = z.clamp(lo, hi);
+    }
+    points.sort_unstable_by(f64::total_cmp);
+    let f = |z: f64| (log_f(z) - ln_b).exp();
+    let mut total = 0.0;
+    for pair in points.windows(2) {
+        if let [left, right] = *pair
+            && right > left
+        {
+            total += integrate(f, left, right, MIXTURE_TOLERANCE, 0.0, MAX_PANELS).0;
+        }
+    }
+    total
+}
+
+/// Where `h` switches to its two-term series: the next term is `O((c·y)²) < 1e-16` relative.
+const SERIES_BELOW: f64 = 1e-8;
+/// Relative accuracy asked of the mixture integral (the Kronrod error estimate is pessimistic:
+/// the results agree with mpmath to about 1e-13).
+const MIXTURE_TOLERANCE: f64 = 1e-9;
+/// Where the integrand is cut off: `e^{−45} ≈ 3e-20` of its largest value.
+const TAIL: f64 = 45.0;
+/// Doubling steps when looking for the integration range (the range can grow to
+/// `2^MAX_STEPS` widths).
+const MAX_STEPS: usize = 80;
+/// Panels of the adaptive quadrature on each side of the peak.
+const MAX_PANELS: usize = 200;
+
+/// P(X(t) = n) for a new customer, in log space:
+/// `[B(a, b+m)/B(a,b)]·NB(n) + δ_{m>0}·[B(a+1, b+m−1)/B(a,b)]·P(NB ≥ n)`, where `m` is the
+/// coins of `n` purchases, `NB(n) = [Γ(r+n)/(Γ(r) n!)]·(α/(α+t))^r·(t/(α+t))^n` and
+/// `P(NB ≥ n) = I_{t/(α+t)}(n, r)` (regularised incomplete beta; 1 for `n = 0`).
+pub(crate) fn probability_of_purchases(dropout: Dropout, params: Params, n: u32, t: f64) -> f64 {
+    let Params { r, alpha, a, b } = params;
+    let n = f64::from(n);
+    if t == 0.0 {
+        // No time to buy: X(0) = 0.
+        return if n == 0.0 { 1.0 } else { 0.0 };
+    }
+    let m = dropout.coins(n);
+    let ln_b = ln_beta(a, b);
+    let ln_p0 = alpha.ln() - (alpha + t).ln(); // ln(α/(α+t))
+    let ln_q = t.ln() - (alpha + t).ln(); // ln(t/(α+t))
+    // Γ(r+n)/(Γ(r) n!) = 1/(n B(n, r)) for n ≥ 1 (one cancellation-free ln B instead of three ln Γ).
+    let ln_coefficient = if n > 0.0 { -n.ln() - ln_beta(n, r) } else { 0.0 };
+    let ln_nb = ln_coefficient + r * ln_p0 + if n > 0.0 { n * ln_q } else { 0.0 };
+    let first = ln_beta(a, b + m) - ln_b + ln_nb;
+    if m == 0.0 {
+        return first.exp().min(1.0);
+    }
+    let ln_tail = if n == 0.0 { 0.0 } else { ln_beta_inc(n, r, t / (alpha + t), alpha / (alpha + t)).0 };
+    let second = ln_beta(a + 1.0, b + m - 1.0) - ln_b + ln_tail;
+    log_add_exp(first, second).exp().min(1.0)
+}
+
+/// One simulated customer per age: λ ~ Gamma(r, α), p ~ Beta(a, b); Poisson purchases at rate
+/// λ; a dropout coin with probability p after each repeat purchase (and, for MBG/NBD, right
+/// after the first purchase, at time 0).
+pub(crate) fn simulate(
+    dropout: Dropout,
+    params: Params,
+    ages: &[f64],
+    seed: u64,
+) -> Result<Vec<SimulatedCustomer>> {
+    check_ages(ages)?;
+    let mut rng = Rng::new(seed);
+    let Params { r, alpha, a, b } = params;
+    ages.iter()
+        .map(|&age| {
+            let lambda = rng.gamma(r, alpha);
+            let expected = lambda * age;
+            if expected.is_nan() || expected > MAX_SIMULATED_PURCHASES {
+                return Err(Error::overflow("simulated purchases: purchase rate × age above 1e9"));
+            }
+            let p = rng.beta(a, b);
+            let mut purchases = Vec::new();
+            let mut dropout_time = None;
+            if dropout == Dropout::AlsoAtFirstPurchase && rng.bernoulli(p) {
+                dropout_time = Some(0.0);
+            } else if lambda > 0.0 {
+                let mut now = 0.0;
+                loop {
+                    now += rng.exponential(lambda);
+                    if now > age {
+                        break;
+                    }
+                    purchases.push(now);
+                    if rng.bernoulli(p) {
+                        dropout_time = Some(now);
+                        break;
+                    }
+                }
+            }
+            Ok(SimulatedCustomer { purchases, dropout: dropout_time, observed: age })
+        })
+        .collect()
+}
+
+/// The largest expected number of purchases (rate × age) of one simulated customer: beyond it
+/// the history would not fit in memory.
+const MAX_SIMULATED_PURCHASES: f64 = 1e9;
+
+/// Fits (r, α, a, b) by maximum likelihood: rows `[x, t_x, T]` compressed, BFGS over the
+/// log-parameters with the analytic gradient, from the user's start or from data-driven starts
+/// tried in turn until one converges.
+pub(crate) fn fit(
+    dropout: Dropout,
+    customers: &[CustomerSummary],
+    weights: Option<&[f64]>,
+    options: &FitOptions,
+    initial: Option<Params>,
+) -> Result<(Params, FitReport)> {
+    let rows = Rows::from_rows(customers, weights, |c| Ok(row_of(c)))?;
+    let likelihood = |p: &[f64; 4], row: &[f64; 3], g: &mut [f64; 4]| log_likelihood(dropout, p, row, g);
+    let starts: Vec<[f64; 4]> = match initial {
+        Some(p) => vec![p.array()],
+        None => {
+            // Mean purchase rate x̄/T̄ sets the scale of α (r/α is the mean rate λ); the
+            // dropout shapes start near the uniform prior.
+            let total = rows.total_weight();
+            let mean = |j: usize| {
+                rows.values
+                    .iter()
+                    .zip(&rows.weights)
+                    .map(|(v, w)| v.get(j).copied().unwrap_or(0.0) * w)
+                    .sum::<f64>()
+                    / total
+            };
+            let (x_bar, age_bar) = (mean(0), mean(2));
+            let scale = if x_bar > 0.0 && age_bar > 0.0 { age_bar / x_bar } else { 1.0 };
+            vec![
+                [1.0, scale, 1.0, 1.0],
+                [0.5, 0.5 * scale, 0.5, 2.0],
+                [2.0, 2.0 * scale, 2.0, 5.0],
+                [1.0, 1.0, 1.0, 1.0],
+            ]
+        }
+    };
+    let mut last_error = Error::NotEnoughData { what: "a maximum-likelihood fit", needed: 1, got: 0 };
+    for start in &starts {
+        match maximize(&likelihood, &rows, std::slice::from_ref(start), options) {
+            Ok(([r, alpha, a, b], report)) => return Ok((Params { r, alpha, a, b }, report)),
+            Err(e @ Error::NotConverged { .. }) => last_error = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Params {
+        Params { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }
+    }
+
+    #[test]
+    fn gradient_matches_central_differences() {
+        let rows = [
+            [0.0, 0.0, 38.86],
+            [2.0, 30.43, 38.86],
+            [1.0, 1.71, 38.86],
+            [30.0, 10.0, 50.0],
+            [12.0, 40.0, 40.0],
+        ];
+        for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
+            for start in [[0.243, 4.414, 0.793, 2.426], [2.5, 0.7, 1.0, 0.3], [0.01, 50.0, 20.0, 1e3]] {
+                for row in &rows {
+                    let mut g = [0.0; 4];
+                    log_likelihood(dropout, &start, row, &mut g);
+                    for j in 0..4 {
+                        let h = 1e-6 * start[j];
+                        let (mut up, mut down) = (start, start);
+                        up[j] += h;
+                        down[j] -= h;
+                        let mut scratch = [0.0; 4];
+                        let numeric = (log_likelihood(dropout, &up, row, &mut scratch)
+                            - log_likelihood(dropout, &down, row, &mut scratch))
+                            / (2.0 * h);
+                        assert!(
+                            (g[j] - numeric).abs() <= 1e-6 * numeric.abs().max(1.0),
+                            "{dropout:?} {start:?} {row:?} ∂{j}: analytic {} numeric {numeric}",
+                            g[j]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_counts_agree_with_ln_gamma() {
+        for z in [1e-3, 0.243, 2.5, 1e3] {
+            for n in [0.0, 1.0, 5.0, 8.0] {
+                let exact = ln_gamma(z + n) - ln_gamma(z);
+                assert!((ln_rising(z, n) - exact).abs() < 1e-12 * exact.abs().max(1.0));
+                let psi = if n == 0.0 { 0.0 } else { digamma(z + n) - digamma(z) };
+                assert!((digamma_rising(z, n) - psi).abs() < 1e-11 * psi.abs().max(1.0));
+            }
+        }
+    }
+
+    #[test]
+    fn probabilities_sum_to_one_and_match_the_mean() {
+        for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
+            let t = 39.0;
+            let (mut total, mut mean) = (0.0, 0.0);
+            for n in 0..400u32 {
+                let p = probability_of_purchases(dropout, params(), n, t);
+                total += p;
+                mean += f64::from(n) * p;
+            }
+            assert!((total - 1.0).abs() < 1e-10, "{dropout:?}: Σ P = {total}");
+            let e = expected_purchases(dropout, params(), t);
+            assert!((mean - e).abs() < 1e-8, "{dropout:?}: Σ n P = {mean}, E[X] = {e}");
+        }
+    }
+
+    #[test]
+    fn probability_alive_is_the_likelihood_weight() {
+        let row = [3.0, 12.0, 38.0];
+        let p = params();
+        let alive = probability_alive(Dropout::AfterRepeatPurchases, p, row[0], row[1], row[2]);
+        // Direct: 1/(1 + a/(b+x−1)·((α+T)/(α+t_x))^{r+x}).
+        let direct = 1.0 / (1.0 + p.a / (p.b + 2.0) * ((p.alpha + 38.0) / (p.alpha + 12.0)).powf(p.r + 3.0));
+        assert!((alive - direct).abs() < 1e-15);
+        assert_eq!(probability_alive(Dropout::AfterRepeatPurchases, p, 0.0, 0.0, 38.0), 1.0);
+        assert!(probability_alive(Dropout::AlsoAtFirstPurchase, p, 0.0, 0.0, 38.0) < 1.0);
+    }
+}
