@@ -110,9 +110,9 @@ pub use metric::Metric;
 pub use models::{
     BgBb, BgBbCustomer, BgBbFitter, BgNbd, BgNbdFitter, Clv, Cohort, ConditionalExpectations,
     ConditionalGroup, Fit, FitOptions, FitReport, Fitter, FrequencyBin, GammaGamma, GammaGammaFitter, MbgNbd,
-    MbgNbdFitter, PurchaseModel, Sbg, SbgFitter, SimulatedCustomer, SpendModel, TrackingRow,
-    conditional_expectations, continuous_rate, expected_cumulative_tracking, first_purchase_offsets,
-    frequency_histogram, tracking, tracking_from_summaries,
+    MbgNbdFitter, ParetoNbd, ParetoNbdFitter, PurchaseModel, Sbg, SbgFitter, SimulatedCustomer, SpendModel,
+    TrackingRow, conditional_expectations, continuous_rate, expected_cumulative_tracking,
+    first_purchase_offsets, frequency_histogram, tracking, tracking_from_summaries,
 };
 pub use retention::{
     ChurnRates, CohortBuilder, CohortRow, CohortTable, CustomerRevenue, CustomerStatus, KaplanMeier,

@@ -44,6 +44,8 @@ mod gamma_gamma;
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
 mod mbg_nbd;
 pub use mbg_nbd::{MbgNbd, MbgNbdFitter};
+mod pareto_nbd;
+pub use pareto_nbd::{ParetoNbd, ParetoNbdFitter};
 mod sbg;
 pub use sbg::{Cohort, Sbg, SbgFitter};
 
