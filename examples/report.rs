@@ -83,7 +83,7 @@
 //! `--per-customer FILE` writes one row per calibration customer, in id order:
 //! `customer_id,frequency,recency,T,` then `<model>_p_alive,<model>_expected` (expected
 //! purchases over the horizon) for `bg_nbd`, `mbg_nbd` and `pareto_nbd`, then
-//! `expected_spend,clv`. The file is written to a temporary name beside FILE and renamed at
+//! `expected_spend,clv` (money rounded to 6 decimals). The file is written to a temporary name beside FILE and renamed at
 //! the end, so a failed run leaves no partial file.
 
 use std::collections::{HashMap, HashSet};
@@ -960,7 +960,11 @@ fn per_customer_csv(report: &Report) -> String {
     }
     out.push_str(",expected_spend,clv\n");
     let opt = |v: Option<f64>| v.map_or_else(String::new, |x| x.to_string());
-    let money = |v: Option<Decimal>| v.map_or_else(String::new, |x| x.normalize().to_string());
+    let money = |v: Option<Decimal>| {
+        v.map_or_else(String::new, |x| {
+            x.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero).normalize().to_string()
+        })
+    };
     for (c, v) in report.data.customers.iter().zip(&report.values) {
         let _ = write!(out, "{},{},{},{}", c.id, c.summary.frequency(), c.summary.recency(), c.summary.age());
         for m in &v.models {
@@ -1016,5 +1020,227 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    /// A fresh directory under the system's temporary directory.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("customer-metrics-report-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        dir
+    }
+
+    fn json_of(list: &[&str]) -> Value {
+        let out = run(&args(list)).expect("the run succeeds");
+        serde_json::from_str(&out).expect("one JSON object")
+    }
+
+    fn param(v: &Value, model: &str, name: &str) -> f64 {
+        v["models"][model]["params"][name].as_f64().unwrap_or_else(|| panic!("{model}.{name} in {v}"))
+    }
+
+    /// The bundled CDNOW run (a short CLV horizon keeps the debug-build test fast; the horizon
+    /// does not enter the fits or the holdout check).
+    #[test]
+    fn bundled_cdnow_run() {
+        let v = json_of(&["--json", "--horizon", "4"]);
+        assert_eq!(v["customers"], 2357);
+        for model in ["bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma"] {
+            assert_eq!(v["models"][model]["converged"], true, "{model}: {}", v["models"][model]);
+            assert!(v["models"][model]["log_likelihood"].as_f64().is_some_and(f64::is_finite));
+            assert!(v["models"][model]["iterations"].as_u64().is_some_and(|n| n > 0));
+            assert!(v["models"][model]["fit_seconds"].as_f64().is_some_and(|s| s >= 0.0));
+        }
+        // Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793, b = 2.426.
+        for (name, published) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
+            let got = param(&v, "bg_nbd", name);
+            assert!((got - published).abs() < 1e-3 * published.max(1.0), "{name} = {got}");
+        }
+        // Fader & Hardie (2013), note 025: p = 6.25, q = 3.74, γ = 15.44.
+        for (name, published) in [("p", 6.25), ("q", 3.74), ("v", 15.44)] {
+            let got = param(&v, "gamma_gamma", name);
+            assert!((got - published).abs() < 0.01 * published, "{name} = {got}");
+        }
+        for name in ["r", "alpha", "a", "b"] {
+            assert!(param(&v, "mbg_nbd", name) > 0.0);
+        }
+        for name in ["r", "alpha", "s", "beta"] {
+            assert!(param(&v, "pareto_nbd", name) > 0.0);
+        }
+        let holdout = &v["holdout"];
+        for model in ["bg_nbd", "mbg_nbd", "pareto_nbd"] {
+            let actual = holdout[model]["actual_total"].as_f64().expect("actual");
+            let predicted = holdout[model]["predicted_total"].as_f64().expect("predicted");
+            assert_eq!(actual, 1882.0, "{model}");
+            assert!((predicted / actual - 1.0).abs() < 0.2, "{model}: {predicted} vs {actual}");
+            assert_eq!(holdout[model]["by_frequency"].as_array().map(Vec::len), Some(BINS as usize + 1));
+        }
+        assert_eq!(v["top_customers"].as_array().map(Vec::len), Some(10));
+        assert_eq!(v["top_customers"][0]["customer_id"], "0509");
+    }
+
+    #[test]
+    fn transactions_csv_with_holdout_and_per_customer_file() {
+        let dir = temp_dir("transactions");
+        let input = dir.join("t.csv");
+        let sample = include_str!("data/transactions_small.csv");
+        std::fs::write(&input, sample).expect("write the input");
+        let output = dir.join("customers.csv");
+        let (input, output_s) = (input.to_string_lossy(), output.to_string_lossy());
+        let list = [
+            &*input,
+            "--calibration-end",
+            "2024-12-31",
+            "--json",
+            "--horizon",
+            "8",
+            "--per-customer",
+            &*output_s,
+        ];
+        let v = json_of(&list);
+        assert_eq!(v["customers"], 400);
+        for model in ["bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma"] {
+            assert_eq!(v["models"][model]["converged"], true, "{model}");
+        }
+        assert!(v["holdout"]["bg_nbd"]["actual_total"].as_f64().is_some_and(|a| a > 0.0));
+        let csv = std::fs::read_to_string(&output).expect("the per-customer file");
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "customer_id,frequency,recency,T,bg_nbd_p_alive,bg_nbd_expected,mbg_nbd_p_alive,\
+                 mbg_nbd_expected,pareto_nbd_p_alive,pareto_nbd_expected,expected_spend,clv"
+            )
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(rows.len(), 400);
+        assert!(rows.iter().all(|r| r.len() == 12 && r.iter().all(|f| !f.is_empty())));
+        let p_alive: f64 = rows[0][4].parse().expect("a probability");
+        assert!((0.0..=1.0).contains(&p_alive));
+        // No temporary file is left beside the output.
+        let names: Vec<_> = std::fs::read_dir(&dir).expect("list").filter_map(|e| e.ok()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // Without a calibration end there is no holdout.
+        let v = json_of(&[&*input, "--json", "--horizon", "2"]);
+        assert!(v["holdout"].is_null());
+        assert_eq!(v["models"]["bg_nbd"]["converged"], true);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A summary file built from the bundled data gives the same fits as the transactions.
+    #[test]
+    fn summary_csv_matches_the_transactions() {
+        let o = parse_args(&args(&[])).expect("defaults");
+        let data = read_input(&o).expect("bundled data");
+        let mut text = String::from(
+            "customer_id,T,recency,frequency,monetary_value,frequency_holdout,duration_holdout\n",
+        );
+        for c in &data.customers {
+            let s = &c.summary;
+            let h = s.holdout().expect("a holdout");
+            let _ = writeln!(
+                text,
+                "{},{},{},{}.0,{},{},{}",
+                c.id,
+                s.age(),
+                s.recency(),
+                s.frequency(),
+                s.monetary_value(),
+                h.frequency(),
+                h.length()
+            );
+        }
+        let dir = temp_dir("summary");
+        let path = dir.join("summary.csv");
+        std::fs::write(&path, &text).expect("write");
+        let path = path.to_string_lossy();
+        let from_summary = json_of(&["--summary", &*path, "--json", "--horizon", "2"]);
+        let from_transactions = json_of(&["--json", "--horizon", "2"]);
+        assert_eq!(from_summary["customers"], 2357);
+        for model in ["bg_nbd", "gamma_gamma"] {
+            assert_eq!(from_summary["models"][model]["params"], from_transactions["models"][model]["params"]);
+        }
+        assert_eq!(from_summary["holdout"]["bg_nbd"], from_transactions["holdout"]["bg_nbd"]);
+        // Without monetary_value or holdout columns: no Gamma-Gamma, no CLV, no holdout check.
+        let plain: String =
+            text.lines().map(|l| l.split(',').take(4).collect::<Vec<_>>().join(",") + "\n").collect();
+        std::fs::write(dir.join("plain.csv"), plain).expect("write");
+        let plain_path = dir.join("plain.csv");
+        let plain_path = plain_path.to_string_lossy();
+        let v = json_of(&["--summary", &*plain_path, "--json", "--horizon", "2"]);
+        assert_eq!(v["models"]["bg_nbd"]["converged"], true);
+        assert_eq!(v["models"]["gamma_gamma"]["converged"], false);
+        assert!(v["holdout"].is_null());
+        assert_eq!(v["top_customers"].as_array().map(Vec::len), Some(0));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Bad input names its line, fails the run and leaves no per-customer file.
+    #[test]
+    fn bad_input_names_the_line_and_writes_nothing() {
+        let dir = temp_dir("bad");
+        let output = dir.join("out.csv");
+        let output_s = output.to_string_lossy().into_owned();
+        let cases: [(&str, &str, &str, &str); 7] = [
+            ("t", "customer_id,date,amount\na,2024-01-01,10\na,2024-01-05\n", "line 3", "expected 3 fields"),
+            ("t", "customer_id,date,amount\na,2024-01-01,10\n\nb,2024-13-01,5\n", "line 4", "bad date"),
+            ("t", "customer_id,date,amount\na,2024-01-01,10\nb,2024-01-02,-5\n", "line 3", "negative"),
+            ("t", "customer_id,date,amount\na,2024-01-01,ten\n", "line 2", "not a decimal"),
+            ("t", "id,date,amount\n", "line 1", "header"),
+            ("s", "customer_id,frequency,recency,T\na,1,2,3\nb,2,5,4\n", "line 3", "exceeds age"),
+            ("s", "customer_id,frequency,recency,T\na,1,2,3\na,2,3,4\n", "line 3", "twice"),
+        ];
+        for (kind, text, line, what) in cases {
+            let input = dir.join("input.csv");
+            std::fs::write(&input, text).expect("write");
+            let input = input.to_string_lossy().into_owned();
+            let mut list = vec!["--per-customer", &output_s, "--json"];
+            if kind == "s" {
+                list.push("--summary");
+            }
+            list.push(&input);
+            let err = run(&args(&list)).expect_err(text);
+            assert!(err.starts_with(line) && err.contains(what), "{text:?}: {err}");
+            assert!(!output.exists(), "{text:?}");
+        }
+        let more = [
+            "customer_id,frequency,recency,T,monetary_value\na,1,1,2,-3\n",
+            "customer_id,frequency,recency,T\na,1.5,1,2\n",
+        ];
+        for text in more {
+            std::fs::write(dir.join("input.csv"), text).expect("write");
+            let input = dir.join("input.csv").to_string_lossy().into_owned();
+            let err = run(&args(&["--summary", &input])).expect_err(text);
+            assert!(err.starts_with("line 2"), "{err}");
+        }
+        assert!(run(&args(&["--horizon", "0"])).is_err());
+        assert!(run(&args(&["--margin", "1.5"])).is_err());
+        assert!(run(&args(&["--summary", "x.csv", "--calibration-end", "2024-01-01"])).is_err());
+        assert_eq!(std::fs::read_dir(&dir).expect("list").count(), 1); // only input.csv
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn text_report_has_every_section() {
+        let dir = temp_dir("text");
+        let input = dir.join("t.csv");
+        std::fs::write(&input, include_str!("data/transactions_small.csv")).expect("write");
+        let input = input.to_string_lossy();
+        let out = run(&args(&[&*input, "--calibration-end", "2024-12-31", "--top", "3", "--horizon", "4"]))
+            .expect("runs");
+        for needle in ["BG/NBD", "MBG/NBD", "Pareto/NBD", "Gamma-Gamma", "Holdout check", "Top 3 customers"] {
+            assert!(out.contains(needle), "{needle} missing in\n{out}");
+        }
+        assert!(!out.contains("FAILED"), "{out}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
