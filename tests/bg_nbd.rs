@@ -482,3 +482,63 @@ fn dert_is_consistent() {
     assert!(d < model.conditional_expected_purchases(&c, 1e6).unwrap());
     assert!(model.dert(&c, 0.0).is_err());
 }
+
+/// The simulators and the closed forms agree: the mean number of purchases of 20,000 simulated
+/// new customers is E[X(t)] (within 4 standard errors), and under MBG/NBD the share of
+/// customers who leave at time 0 is E[p] = a/(a+b).
+#[test]
+fn simulated_means_match_expected_purchases() {
+    let ages = vec![10.0; 20_000];
+    let models: [Box<dyn PurchaseModel>; 2] = [
+        Box::new(BgNbd::new(0.8, 2.0, 1.2, 2.5).unwrap()),
+        Box::new(MbgNbd::new(0.8, 2.0, 1.2, 2.5).unwrap()),
+    ];
+    for (i, model) in models.iter().enumerate() {
+        let sims = if i == 0 {
+            BgNbd::new(0.8, 2.0, 1.2, 2.5).unwrap().simulate(&ages, 3).unwrap()
+        } else {
+            MbgNbd::new(0.8, 2.0, 1.2, 2.5).unwrap().simulate(&ages, 3).unwrap()
+        };
+        let counts: Vec<f64> = sims.iter().map(|s| s.purchases.len() as f64).collect();
+        let n = counts.len() as f64;
+        let mean = counts.iter().sum::<f64>() / n;
+        let sd = (counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let want = model.expected_purchases(10.0).unwrap();
+        assert!(
+            (mean - want).abs() < 4.0 * sd / n.sqrt(),
+            "{}: simulated {mean}, E[X(10)] {want}",
+            model.name()
+        );
+        // P(X(10) = 0) against the simulated share of customers without a repeat purchase.
+        let zero = counts.iter().filter(|c| **c == 0.0).count() as f64 / n;
+        let p0 = model.probability_of_purchases(0, 10.0).unwrap();
+        assert!((zero - p0).abs() < 4.0 * (p0 * (1.0 - p0) / n).sqrt(), "{}: {zero} vs {p0}", model.name());
+        if i == 1 {
+            let at_start = sims.iter().filter(|s| s.dropout == Some(0.0)).count() as f64 / n;
+            let share = 1.2 / 3.7;
+            assert!((at_start - share).abs() < 4.0 * (share * (1.0 - share) / n).sqrt(), "{at_start}");
+        }
+    }
+}
+
+/// Degenerate data (nobody came back; a single customer) end in a model or a typed error,
+/// never a panic or NaN estimates.
+#[test]
+fn degenerate_data_do_not_panic() {
+    let nobody = vec![customer(0, 0.0, 10.0), customer(0, 0.0, 20.0), customer(0, 0.0, 30.0)];
+    let single = vec![customer(3, 5.0, 9.0)];
+    for data in [&nobody, &single] {
+        for result in
+            [BgNbdFitter::new().fit(data).map(|m| m.r()), MbgNbdFitter::new().fit(data).map(|m| m.r())]
+        {
+            match result {
+                Ok(r) => assert!(r.is_finite() && r > 0.0),
+                Err(e) => assert!(
+                    matches!(e, customer_metrics::Error::NotConverged { .. }),
+                    "unexpected error {e:?}"
+                ),
+            }
+        }
+    }
+    assert!(matches!(BgNbdFitter::new().fit(&[]), Err(customer_metrics::Error::NotEnoughData { .. })));
+}

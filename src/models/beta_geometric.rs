@@ -138,16 +138,53 @@ pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], gra
     } else {
         (ln_c3, 1.0, 0.0, 0.0)
     };
-    let ab = a + b;
-    let ll = ln_rising(r, x) + ln_rising(b, m) - ln_rising(ab, m) + r * alpha.ln() - c * ln_at + ln_sum;
-    let psi_ab = digamma_rising(ab, m);
+    let counts = count_terms(r, b, a + b, x, m);
+    let ln_alpha = alpha.ln();
+    let ll = counts.ln_ratio + r * ln_alpha - c * ln_at + ln_sum;
     // ∂/∂r: ψ(r+x) − ψ(r) + ln α − ln(α+t_x) + w₃·ln C₃/(r+x).
-    grad[0] = digamma_rising(r, x) + alpha.ln() - ln_at - w3 * log_ratio;
+    grad[0] = counts.psi_r + ln_alpha - ln_at - w3 * log_ratio;
     // ∂/∂α: r/α − (r+x)·[w₃/(α+T) + w₄/(α+t_x)].
     grad[1] = r / alpha - c * (w3 / a_big + w4 / at);
-    grad[2] = -psi_ab + w4 / a;
-    grad[3] = digamma_rising(b, m) - psi_ab - d_b_tail;
+    grad[2] = -counts.psi_ab + w4 / a;
+    grad[3] = counts.psi_b - counts.psi_ab - d_b_tail;
     ll
+}
+
+/// The count-dependent gamma terms of the likelihood: `ln[Γ(r+x)/Γ(r)] + ln[B(a, b+m)/B(a, b)]`
+/// and the digamma differences `ψ(r+x) − ψ(r)`, `ψ(b+m) − ψ(b)`, `ψ(a+b+m) − ψ(a+b)`.
+struct CountTerms {
+    ln_ratio: f64,
+    psi_r: f64,
+    psi_b: f64,
+    psi_ab: f64,
+}
+
+/// [`CountTerms`] with one logarithm and one loop when the counts are small (most customers),
+/// through `ln Γ` and `ψ` otherwise.
+fn count_terms(r: f64, b: f64, ab: f64, x: f64, m: f64) -> CountTerms {
+    if m <= SMALL_COUNT && r.max(ab) < 1e30 {
+        // x ≤ m ≤ 8: Π_{j<x}(r+j)·Π_{j<m}(b+j)/(a+b+j).
+        let (mut product, mut psi_r, mut psi_b, mut psi_ab) = (1.0, 0.0, 0.0, 0.0);
+        let mut j = 0.0;
+        while j < m {
+            if j < x {
+                product *= r + j;
+                psi_r += 1.0 / (r + j);
+            }
+            product *= (b + j) / (ab + j);
+            psi_b += 1.0 / (b + j);
+            psi_ab += 1.0 / (ab + j);
+            j += 1.0;
+        }
+        CountTerms { ln_ratio: product.ln(), psi_r, psi_b, psi_ab }
+    } else {
+        CountTerms {
+            ln_ratio: ln_rising(r, x) + ln_rising(b, m) - ln_rising(ab, m),
+            psi_r: digamma_rising(r, x),
+            psi_b: digamma_rising(b, m),
+            psi_ab: digamma_rising(ab, m),
+        }
+    }
 }
 
 /// The log-likelihood of one customer (the gradient is discarded).
@@ -279,7 +316,10 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
         *z = z.clamp(lo, hi);
     }
     points.sort_unstable_by(f64::total_cmp);
-    let f = |z: f64| (log_f(z) - ln_b).exp();
+    let f = |z: f64| {
+        let (ln_p, ln_q) = logs(z);
+        (a * ln_p + beta * ln_q - ln_b).exp() * h(ln_p)
+    };
     let mut total = 0.0;
     for pair in points.windows(2) {
         if let [left, right] = *pair
