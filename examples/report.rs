@@ -13,6 +13,7 @@
 //!   --discount-rate D             discount rate per period (default: 10 % a year, see below)
 //!   --margin M                    share of the spend kept as profit, in [0, 1] (default 1)
 //!   --top N                       customers in the CLV ranking (default 10)
+//!   --max-iterations N            optimiser iterations per fit (default 1000)
 //!   --json                        print one JSON object instead
 //!   --per-customer FILE           also write one CSV row per customer to FILE
 //! ```
@@ -136,6 +137,7 @@ struct Options {
     discount_rate: Option<f64>,
     margin: Decimal,
     top: usize,
+    max_iterations: u32,
     json: bool,
     per_customer: Option<PathBuf>,
 }
@@ -150,6 +152,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
         discount_rate: None,
         margin: Decimal::ONE,
         top: 10,
+        max_iterations: 1000,
         json: false,
         per_customer: None,
     };
@@ -195,6 +198,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--top" => {
                 let v = value()?;
                 o.top = v.parse().map_err(|_| format!("--top expects a whole number, got {v:?}"))?;
+            }
+            "--max-iterations" => {
+                let v = value()?;
+                o.max_iterations = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--max-iterations expects a whole number >= 1, got {v:?}"))?;
             }
             "--json" => o.json = true,
             "--per-customer" => o.per_customer = Some(PathBuf::from(value()?)),
@@ -537,28 +548,28 @@ fn boxed<M: PurchaseModel + 'static>(
     (m.map(|m| Box::new(m) as Box<dyn PurchaseModel>), s)
 }
 
-fn fit_all(customers: &[CustomerSummary], has_spend: bool) -> Fits {
+fn fit_all(customers: &[CustomerSummary], has_spend: bool, max_iterations: u32) -> Fits {
     const BG: &[&str] = &["r", "alpha", "a", "b"];
     let [bg, mbg, pareto] = PURCHASE_MODELS;
     let fits = [
         boxed(fit_one(
             bg,
             BG,
-            || BgNbdFitter::new().fit(customers),
+            || BgNbdFitter::new().max_iterations(max_iterations).fit(customers),
             |m| vec![m.r(), m.alpha(), m.a(), m.b()],
             |m| m.report(),
         )),
         boxed(fit_one(
             mbg,
             BG,
-            || MbgNbdFitter::new().fit(customers),
+            || MbgNbdFitter::new().max_iterations(max_iterations).fit(customers),
             |m| vec![m.r(), m.alpha(), m.a(), m.b()],
             |m| m.report(),
         )),
         boxed(fit_one(
             pareto,
             &["r", "alpha", "s", "beta"],
-            || ParetoNbdFitter::new().fit(customers),
+            || ParetoNbdFitter::new().max_iterations(max_iterations).fit(customers),
             |m| vec![m.r(), m.alpha(), m.s(), m.beta()],
             |m| m.report(),
         )),
@@ -580,7 +591,7 @@ fn fit_all(customers: &[CustomerSummary], has_spend: bool) -> Fits {
         fit_one(
             ("gamma_gamma", "Gamma-Gamma"),
             spend_names,
-            || GammaGammaFitter::new().fit(&repeat),
+            || GammaGammaFitter::new().max_iterations(max_iterations).fit(&repeat),
             |m| vec![m.p(), m.q(), m.v()],
             |m| m.report(),
         )
@@ -614,12 +625,19 @@ struct HoldoutCheck {
     groups: Vec<ConditionalGroup>,
 }
 
-fn holdout_checks(fits: &Fits, customers: &[CustomerSummary]) -> Result<Vec<HoldoutCheck>, String> {
+/// The holdout check of every purchase model that converged (a model whose check fails gets a
+/// note instead).
+fn holdout_checks(fits: &Fits, customers: &[CustomerSummary], notes: &mut Vec<String>) -> Vec<HoldoutCheck> {
     let mut checks = Vec::new();
     for ((key, name), model) in PURCHASE_MODELS.iter().zip(&fits.purchase) {
         let Some(model) = model else { continue };
-        let view = conditional_expectations(model.as_ref(), customers, BINS)
-            .map_err(|e| format!("{name} holdout check: {e}"))?;
+        let view = match conditional_expectations(model.as_ref(), customers, BINS) {
+            Ok(view) => view,
+            Err(e) => {
+                notes.push(format!("{name}: no holdout check: {e}"));
+                continue;
+            }
+        };
         let n = view.total.customers as f64;
         checks.push(HoldoutCheck {
             key,
@@ -629,7 +647,7 @@ fn holdout_checks(fits: &Fits, customers: &[CustomerSummary]) -> Result<Vec<Hold
             groups: view.groups,
         });
     }
-    Ok(checks)
+    checks
 }
 
 /// The per-customer quantities.
@@ -639,6 +657,8 @@ struct Values {
     models: Vec<Option<(f64, f64)>>,
     expected_spend: Option<Decimal>,
     clv: Option<Decimal>,
+    /// Why a quantity is missing, if one is.
+    problem: Option<String>,
 }
 
 /// P(alive), expected purchases over the horizon, expected spend and CLV of every customer.
@@ -670,37 +690,45 @@ fn customer_values(
         let workers: Vec<_> = distinct
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || part.iter().map(|c| one_customer(fits, c, horizon, clv)).collect())
+                scope.spawn(move || {
+                    part.iter().map(|c| one_customer(fits, c, horizon, clv)).collect::<Vec<_>>()
+                })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err("a worker thread panicked".into())))
-            .collect()
+        workers.into_iter().map(|w| w.join().map_err(|_| "a worker thread panicked".to_string())).collect()
     });
     let computed: Vec<Values> = computed?.into_iter().flatten().collect();
     Ok(slots.into_iter().map(|i| computed[i].clone()).collect())
 }
 
-fn one_customer(fits: &Fits, c: &CustomerSummary, horizon: f64, clv: &Clv) -> Result<Values, String> {
+/// One customer's quantities; a quantity that cannot be computed (for example an infinite
+/// expected spend when the Gamma-Gamma `q ≤ 1`) is left empty and the first reason kept.
+fn one_customer(fits: &Fits, c: &CustomerSummary, horizon: f64, clv: &Clv) -> Values {
     let mut values = Values::default();
+    let mut keep = |what: &str, e: Error| {
+        values.problem.get_or_insert_with(|| format!("{what}: {e}"));
+    };
+    let mut models = Vec::new();
     for ((_, name), model) in PURCHASE_MODELS.iter().zip(&fits.purchase) {
-        values.models.push(match model {
-            Some(m) => Some((
-                m.probability_alive(c),
-                m.conditional_expected_purchases(c, horizon).map_err(|e| format!("{name}: {e}"))?,
-            )),
-            None => None,
-        });
+        models.push(model.as_ref().and_then(|m| match m.conditional_expected_purchases(c, horizon) {
+            Ok(e) => Some((m.probability_alive(c), e)),
+            Err(e) => {
+                keep(name, e);
+                None
+            }
+        }));
     }
+    let (mut expected_spend, mut value) = (None, None);
     if let Some(gg) = &fits.spend {
-        values.expected_spend =
-            Some(gg.conditional_expected_spend(c).map_err(|e| format!("Gamma-Gamma: {e}"))?);
-        if let Some(Some(bg)) = fits.purchase.first() {
-            values.clv = Some(clv.value(bg.as_ref(), gg, c).map_err(|e| format!("CLV: {e}"))?);
+        expected_spend = gg.conditional_expected_spend(c).map_err(|e| keep("Gamma-Gamma", e)).ok();
+        if let (Some(Some(bg)), Some(_)) = (fits.purchase.first(), expected_spend) {
+            value = clv.value(bg.as_ref(), gg, c).map_err(|e| keep("CLV", e)).ok();
         }
     }
-    Ok(values)
+    values.models = models;
+    values.expected_spend = expected_spend;
+    values.clv = value;
+    values
 }
 
 /// Everything the report shows.
@@ -712,6 +740,8 @@ struct Report {
     holdout: Option<Vec<HoldoutCheck>>,
     holdout_length: Option<f64>,
     values: Vec<Values>,
+    /// Quantities that could not be computed, and why.
+    notes: Vec<String>,
 }
 
 fn analyse(options: Options) -> Result<Report, String> {
@@ -723,14 +753,16 @@ fn analyse(options: Options) -> Result<Report, String> {
     let clv = Clv::finite(1.0, options.horizon, discount_rate)
         .and_then(|c| c.with_margin(options.margin))
         .map_err(|e| e.to_string())?;
-    let fits = fit_all(&summaries, data.has_spend);
+    let fits = fit_all(&summaries, data.has_spend, options.max_iterations);
     let holdout_length = summaries.iter().find_map(|c| c.holdout()).map(HoldoutSummary::length);
-    let holdout = match holdout_length {
-        Some(_) => Some(holdout_checks(&fits, &summaries)?),
-        None => None,
-    };
+    let mut notes = Vec::new();
+    let holdout = holdout_length.map(|_| holdout_checks(&fits, &summaries, &mut notes));
     let values = customer_values(&fits, &summaries, f64::from(options.horizon), &clv)?;
-    Ok(Report { data, options, discount_rate, fits, holdout, holdout_length, values })
+    let incomplete: Vec<&Values> = values.iter().filter(|v| v.problem.is_some()).collect();
+    if let Some(first) = incomplete.first().and_then(|v| v.problem.as_ref()) {
+        notes.push(format!("{} customers have empty values; the first reason: {first}", incomplete.len()));
+    }
+    Ok(Report { data, options, discount_rate, fits, holdout, holdout_length, values, notes })
 }
 
 /// Money to cents, for display.
@@ -819,6 +851,7 @@ fn to_json(report: &Report) -> Value {
         "models": models,
         "holdout": holdout,
         "top_customers": top,
+        "notes": report.notes,
     })
 }
 
@@ -860,10 +893,11 @@ fn render(report: &Report, out: &mut String) {
             (Some(p), se) => s
                 .names
                 .iter()
+                .zip(p)
                 .enumerate()
-                .map(|(i, n)| match se.as_ref().and_then(|se| se.get(i)) {
-                    Some(e) => format!("{n} = {:.4} ({e:.4})", p[i]),
-                    None => format!("{n} = {:.4}", p.get(i).copied().unwrap_or(f64::NAN)),
+                .map(|(i, (n, v))| match se.as_ref().and_then(|se| se.get(i)) {
+                    Some(e) => format!("{n} = {v:.4} ({e:.4})"),
+                    None => format!("{n} = {v:.4}"),
                 })
                 .collect::<Vec<_>>()
                 .join("  "),
@@ -916,6 +950,9 @@ fn render(report: &Report, out: &mut String) {
         }
     }
 
+    for note in &report.notes {
+        let _ = writeln!(out, "\nNote: {note}");
+    }
     let top = ranking(report);
     if top.is_empty() {
         let _ = writeln!(out, "\nNo CLV ranking: it needs converged BG/NBD and Gamma-Gamma fits.");
@@ -1226,6 +1263,33 @@ mod tests {
         assert!(run(&args(&["--margin", "1.5"])).is_err());
         assert!(run(&args(&["--summary", "x.csv", "--calibration-end", "2024-01-01"])).is_err());
         assert_eq!(std::fs::read_dir(&dir).expect("list").count(), 1); // only input.csv
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Fits that do not converge are reported with their last iterate; the run goes on and
+    /// succeeds, with empty columns for those models.
+    #[test]
+    fn failed_fits_are_reported_and_the_run_goes_on() {
+        let dir = temp_dir("failed");
+        let input = dir.join("t.csv");
+        std::fs::write(&input, include_str!("data/transactions_small.csv")).expect("write");
+        let output = dir.join("out.csv");
+        let (input, output_s) = (input.to_string_lossy(), output.to_string_lossy());
+        let list = [&*input, "--json", "--max-iterations", "2", "--per-customer", &*output_s];
+        let v = json_of(&list);
+        for model in ["bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma"] {
+            let m = &v["models"][model];
+            assert_eq!(m["converged"], false, "{model}");
+            assert_eq!(m["iterations"], 2, "{model}");
+            assert!(m["error"].as_str().is_some_and(|e| !e.is_empty()), "{model}");
+            assert!(m["params"].is_object(), "{model}: the last iterate");
+        }
+        assert_eq!(v["top_customers"].as_array().map(Vec::len), Some(0));
+        let csv = std::fs::read_to_string(&output).expect("the per-customer file");
+        assert_eq!(csv.lines().count(), 401);
+        assert!(csv.lines().skip(1).all(|l| l.ends_with(",,,,,,,,")), "{}", &csv[..300]);
+        let text = run(&args(&[&*input, "--max-iterations", "2"])).expect("runs");
+        assert!(text.contains("FAILED") && text.contains("No CLV ranking"), "{text}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
