@@ -1089,11 +1089,16 @@ mod tests {
         v["models"][model]["params"][name].as_f64().unwrap_or_else(|| panic!("{model}.{name} in {v}"))
     }
 
-    /// The bundled CDNOW run (a short CLV horizon keeps the debug-build test fast; the horizon
-    /// does not enter the fits or the holdout check).
+    /// The bundled CDNOW run, shared by the tests (a short CLV horizon keeps the debug-build
+    /// tests fast; the horizon does not enter the fits or the holdout check).
+    fn bundled() -> &'static Value {
+        static RUN: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+        RUN.get_or_init(|| json_of(&["--json", "--horizon", "2"]))
+    }
+
     #[test]
     fn bundled_cdnow_run() {
-        let v = json_of(&["--json", "--horizon", "4"]);
+        let v = bundled();
         assert_eq!(v["customers"], 2357);
         for model in ["bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma"] {
             assert_eq!(v["models"][model]["converged"], true, "{model}: {}", v["models"][model]);
@@ -1205,7 +1210,7 @@ mod tests {
         std::fs::write(&path, &text).expect("write");
         let path = path.to_string_lossy();
         let from_summary = json_of(&["--summary", &*path, "--json", "--horizon", "2"]);
-        let from_transactions = json_of(&["--json", "--horizon", "2"]);
+        let from_transactions = bundled();
         assert_eq!(from_summary["customers"], 2357);
         for model in ["bg_nbd", "gamma_gamma"] {
             assert_eq!(from_summary["models"][model]["params"], from_transactions["models"][model]["params"]);
