@@ -37,9 +37,14 @@
 //!   holdout check. Columns may come in any order; other columns are an error. A whole-number
 //!   float such as `2.0` is accepted as a frequency.
 //!
-//! Bad input — a malformed row, a bad date or number, a negative amount, recency above `T`, a
-//! repeated customer in a summary file — is reported with its line number, and the program
-//! exits with status 1 without writing the `--per-customer` file. Blank lines are skipped.
+//! Both CSVs are plain comma-separated text without quoted fields (a customer id cannot
+//! contain a comma); a byte-order mark before the header is ignored.
+//!
+//! Bad input — a malformed row, a bad date or number, a negative amount, a date after
+//! `--observation-end`, recency above `T`, a repeated customer in a summary file — is reported
+//! with its line number, and the program exits with status 1 without writing the
+//! `--per-customer` file. Blank lines are skipped. A bad option, an unreadable input or an
+//! unwritable output also exit with status 1.
 //!
 //! # What it computes
 //!
@@ -48,16 +53,22 @@
 //!   parameters, standard errors, log-likelihood, iterations and wall-clock fit time. A fit
 //!   that does not converge (or fails for lack of data) is reported with its last iterate and
 //!   the run goes on without that model: its columns are empty and it has no holdout line.
-//!   Only bad input makes the exit status non-zero.
+//!   A quantity that cannot be computed for some customers (say, an infinite expected spend
+//!   when Gamma-Gamma's q ≤ 1) leaves those cells empty, with a note. Neither makes the exit
+//!   status non-zero: only bad input does.
 //! * **Holdout check** (when there is a holdout): for the customers of the calibration period,
 //!   the predicted repeat purchases in the holdout, `Σ E[Y(t*) | x, t_x, T]`, against the
 //!   actual ones, in total and as means per calibration frequency x = 0, …, 6 and 7+ (Fader,
 //!   Hardie & Lee 2005, Figure 4). Customers who first bought in the holdout are not in it.
 //! * **CLV** = BG/NBD discounted expected purchases × Gamma-Gamma expected spend E(M | x, z̄) ×
-//!   margin, with [`Clv::finite`]: `--horizon` steps of one period, each step's purchases
+//!   margin, with `Clv::finite`: `--horizon` steps of one period, each step's purchases
 //!   discounted at its end at `--discount-rate` per period. The default rate is the per-period
 //!   equivalent of 10 % a year, `1.1^(period_days/365.25) − 1` (0.183 % per week), not a fixed
 //!   0.01 per period, which on weekly periods would be 68 % a year.
+//!
+//! Per-customer quantities are computed once per distinct (x, t_x, T, z̄) — 1,030 of CDNOW's
+//! 2,357 customers — on all cores. The CLV's sum evaluates E[Y(t) | x, t_x, T] `--horizon`
+//! times per customer and takes most of the run time.
 //!
 //! # Output
 //!
@@ -65,7 +76,8 @@
 //! object:
 //!
 //! ```text
-//! {"customers": N, "source": …, "period_days": 7, "calibration_end": …, "observation_end": …,
+//! {"customers": N, "source": …, "transactions": n | null, "holdout_only_customers": n,
+//!  "period_days": 7, "calibration_end": … | null, "observation_end": … | null,
 //!  "holdout_length": t* | null, "horizon": 52, "discount_rate": d, "margin": "1",
 //!  "models": {"bg_nbd" | "mbg_nbd" | "pareto_nbd" | "gamma_gamma":
 //!             {"params": {"r": …, "alpha": …, "a": …, "b": …} | null, "standard_errors": {…} | null,
@@ -75,17 +87,20 @@
 //!              "by_frequency": [{"frequency": x, "open": bool, "customers": n,
 //!                                "actual": mean, "expected": mean}, …]}} | null,
 //!  "top_customers": [{"customer_id": …, "frequency": x, "recency": t_x, "T": T,
-//!                     "p_alive": p, "expected": e, "expected_spend": "…", "clv": "…"}, …]}
+//!                     "p_alive": p, "expected": e, "expected_spend": "…", "clv": "…"}, …],
+//!  "notes": ["…", …]}
 //! ```
 //!
 //! Parameter names: r, alpha, a, b (BG/NBD, MBG/NBD); r, alpha, s, beta (Pareto/NBD); p, q, v
-//! (Gamma-Gamma). `holdout` is `null` when there is no holdout period.
+//! (Gamma-Gamma; v is the papers' γ). `holdout` is `null` when there is no holdout period;
+//! `p_alive` and `expected` of the top customers are BG/NBD's; money is a decimal string
+//! rounded to cents.
 //!
 //! `--per-customer FILE` writes one row per calibration customer, in id order:
 //! `customer_id,frequency,recency,T,` then `<model>_p_alive,<model>_expected` (expected
 //! purchases over the horizon) for `bg_nbd`, `mbg_nbd` and `pareto_nbd`, then
-//! `expected_spend,clv` (money rounded to 6 decimals). The file is written to a temporary name beside FILE and renamed at
-//! the end, so a failed run leaves no partial file.
+//! `expected_spend,clv` (money rounded to 6 decimals). The file is written to a temporary name
+//! beside FILE and renamed at the end, so a failed run leaves no partial file.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
