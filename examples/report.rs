@@ -1123,19 +1123,19 @@ mod tests {
         }
         // Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793, b = 2.426.
         for (name, published) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
-            let got = param(&v, "bg_nbd", name);
+            let got = param(v, "bg_nbd", name);
             assert!((got - published).abs() < 1e-3 * published.max(1.0), "{name} = {got}");
         }
         // Fader & Hardie (2013), note 025: p = 6.25, q = 3.74, γ = 15.44.
         for (name, published) in [("p", 6.25), ("q", 3.74), ("v", 15.44)] {
-            let got = param(&v, "gamma_gamma", name);
+            let got = param(v, "gamma_gamma", name);
             assert!((got - published).abs() < 0.01 * published, "{name} = {got}");
         }
         for name in ["r", "alpha", "a", "b"] {
-            assert!(param(&v, "mbg_nbd", name) > 0.0);
+            assert!(param(v, "mbg_nbd", name) > 0.0);
         }
         for name in ["r", "alpha", "s", "beta"] {
-            assert!(param(&v, "pareto_nbd", name) > 0.0);
+            assert!(param(v, "pareto_nbd", name) > 0.0);
         }
         let holdout = &v["holdout"];
         for model in ["bg_nbd", "mbg_nbd", "pareto_nbd"] {
