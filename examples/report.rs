@@ -308,9 +308,10 @@ fn summarise_transactions(text: &str, csv: bool, source: &str, o: &Options) -> R
     let mut builder = SummaryBuilder::new(options).map_err(|e| e.to_string())?;
     let mut lines = numbered(text);
     if csv {
-        let header = lines.next().map(|(_, h)| h.trim_start_matches('\u{feff}'));
-        if header != Some(TRANSACTIONS_HEADER) {
-            return Err(format!("line 1: expected the header {TRANSACTIONS_HEADER}, got {header:?}"));
+        let (line, header) = lines.next().ok_or("line 1: the file is empty")?;
+        let header = header.trim_start_matches('\u{feff}');
+        if header != TRANSACTIONS_HEADER {
+            return Err(format!("line {line}: expected the header {TRANSACTIONS_HEADER}, got {header:?}"));
         }
     }
     let mut count = 0;
@@ -367,32 +368,37 @@ fn read_summary(text: &str, source: &str) -> Result<Data, String> {
     const REQUIRED: [&str; 4] = ["customer_id", "frequency", "recency", "T"];
     const OPTIONAL: [&str; 3] = ["monetary_value", "frequency_holdout", "duration_holdout"];
     let mut lines = numbered(text);
-    let (_, header) = lines.next().ok_or("line 1: the file is empty")?;
+    let (header_line, header) = lines.next().ok_or("line 1: the file is empty")?;
     let names: Vec<&str> = header.trim_start_matches('\u{feff}').split(',').map(str::trim).collect();
     let mut seen = HashSet::new();
     for name in &names {
         if !REQUIRED.contains(name) && !OPTIONAL.contains(name) {
             return Err(format!(
-                "line 1: unknown column {name:?} (accepted: {}, {})",
+                "line {header_line}: unknown column {name:?} (accepted: {}, {})",
                 REQUIRED.join(", "),
                 OPTIONAL.join(", ")
             ));
         }
         if !seen.insert(*name) {
-            return Err(format!("line 1: column {name:?} appears twice"));
+            return Err(format!("line {header_line}: column {name:?} appears twice"));
         }
     }
     let column = |name: &str| names.iter().position(|n| *n == name);
     let mut required = [0; 4];
     for (slot, name) in required.iter_mut().zip(REQUIRED) {
-        *slot = column(name).ok_or_else(|| format!("line 1: missing column {name:?} in {header:?}"))?;
+        *slot = column(name)
+            .ok_or_else(|| format!("line {header_line}: missing column {name:?} in {header:?}"))?;
     }
     let [id_col, x_col, tx_col, t_col] = required;
     let money_col = column("monetary_value");
     let holdout_cols = match (column("frequency_holdout"), column("duration_holdout")) {
         (Some(f), Some(d)) => Some((f, d)),
         (None, None) => None,
-        _ => return Err("line 1: give both frequency_holdout and duration_holdout, or neither".to_string()),
+        _ => {
+            return Err(format!(
+                "line {header_line}: give both frequency_holdout and duration_holdout, or neither"
+            ));
+        }
     };
     let mut ids = HashSet::new();
     let mut customers = Vec::new();
@@ -1314,6 +1320,38 @@ mod tests {
         assert!(csv.lines().skip(1).all(|l| l.ends_with(",,,,,,,,")), "{}", &csv[..300]);
         let text = run(&args(&[&*input, "--max-iterations", "2"])).expect("runs");
         assert!(text.contains("DID NOT CONVERGE") && text.contains("No CLV ranking"), "{text}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// CLV = discounted BG/NBD purchases × expected spend × margin: without discounting it is
+    /// the expected purchases over the horizon times the spend, and the margin scales it.
+    #[test]
+    fn clv_follows_discount_and_margin() {
+        let dir = temp_dir("clv");
+        let input = dir.join("t.csv");
+        std::fs::write(&input, include_str!("data/transactions_small.csv")).expect("write");
+        let input = input.to_string_lossy().into_owned();
+        let rows = |extra: &[&str]| -> Vec<Vec<f64>> {
+            let output = dir.join("out.csv").to_string_lossy().into_owned();
+            let mut list = vec![input.as_str(), "--horizon", "6", "--per-customer", &output];
+            list.extend_from_slice(extra);
+            run(&args(&list)).expect("runs");
+            let csv = std::fs::read_to_string(&output).expect("written");
+            csv.lines()
+                .skip(1)
+                .map(|l| l.split(',').skip(1).map(|f| f.parse().expect("a number")).collect())
+                .collect()
+        };
+        let plain = rows(&["--discount-rate", "0"]);
+        let half = rows(&["--discount-rate", "0", "--margin", "0.5"]);
+        let discounted = rows(&["--discount-rate", "0.05"]);
+        for ((p, h), d) in plain.iter().zip(&half).zip(&discounted) {
+            // Columns after the id: x, t_x, T, then 3 × (p_alive, expected), spend, clv.
+            let (expected, spend, clv) = (p[4], p[9], p[10]);
+            assert!((clv - expected * spend).abs() <= 1e-6 * clv.max(1.0), "{p:?}");
+            assert!((h[10] - clv / 2.0).abs() <= 1e-6, "{h:?}");
+            assert!(d[10] < clv || clv == 0.0, "{d:?}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
