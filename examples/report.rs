@@ -88,7 +88,8 @@
 //!                                "actual": mean, "expected": mean}, …]}} | null,
 //!  "top_customers": [{"customer_id": …, "frequency": x, "recency": t_x, "T": T,
 //!                     "p_alive": p, "expected": e, "expected_spend": "…", "clv": "…"}, …],
-//!  "notes": ["…", …]}
+//!  "notes": ["…", …],
+//!  "seconds": {"read": f, "fits": f, "holdout": f, "customers": f}}
 //! ```
 //!
 //! Parameter names: r, alpha, a, b (BG/NBD, MBG/NBD); r, alpha, s, beta (Pareto/NBD); p, q, v
@@ -763,10 +764,27 @@ struct Report {
     values: Vec<Values>,
     /// Quantities that could not be computed, and why.
     notes: Vec<String>,
+    seconds: Seconds,
+}
+
+/// Wall-clock time of each stage.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+struct Seconds {
+    /// Reading and summarising the input.
+    read: f64,
+    /// The four fits.
+    fits: f64,
+    /// The holdout check.
+    holdout: f64,
+    /// P(alive), expected purchases, expected spend and CLV of every customer.
+    customers: f64,
 }
 
 fn analyse(options: Options) -> Result<Report, String> {
+    let clock = Instant::now();
+    let lap = || clock.elapsed().as_secs_f64();
     let data = read_input(&options)?;
+    let read = lap();
     let summaries: Vec<CustomerSummary> = data.customers.iter().map(|c| c.summary.clone()).collect();
     let discount_rate = options
         .discount_rate
@@ -775,15 +793,19 @@ fn analyse(options: Options) -> Result<Report, String> {
         .and_then(|c| c.with_margin(options.margin))
         .map_err(|e| e.to_string())?;
     let fits = fit_all(&summaries, data.has_spend, options.max_iterations);
+    let fitted = lap();
     let holdout_length = summaries.iter().find_map(|c| c.holdout()).map(HoldoutSummary::length);
     let mut notes = Vec::new();
     let holdout = holdout_length.map(|_| holdout_checks(&fits, &summaries, &mut notes));
+    let checked = lap();
     let values = customer_values(&fits, &summaries, f64::from(options.horizon), &clv)?;
+    let done = lap();
+    let seconds = Seconds { read, fits: fitted - read, holdout: checked - fitted, customers: done - checked };
     let incomplete: Vec<&Values> = values.iter().filter(|v| v.problem.is_some()).collect();
     if let Some(first) = incomplete.first().and_then(|v| v.problem.as_ref()) {
         notes.push(format!("{} customers have empty values; the first reason: {first}", incomplete.len()));
     }
-    Ok(Report { data, options, discount_rate, fits, holdout, holdout_length, values, notes })
+    Ok(Report { data, options, discount_rate, fits, holdout, holdout_length, values, notes, seconds })
 }
 
 /// Money to cents, for display.
@@ -873,6 +895,7 @@ fn to_json(report: &Report) -> Value {
         "holdout": holdout,
         "top_customers": top,
         "notes": report.notes,
+        "seconds": report.seconds,
     })
 }
 
@@ -1012,6 +1035,12 @@ fn render(report: &Report, out: &mut String) {
             );
         }
     }
+    let t = &report.seconds;
+    let _ = writeln!(
+        out,
+        "\nTime: reading {:.2} s, fits {:.2} s, holdout check {:.2} s, per-customer values {:.2} s",
+        t.read, t.fits, t.holdout, t.customers
+    );
 }
 
 /// The per-customer CSV.
