@@ -97,7 +97,8 @@
 //! `p_alive` and `expected` of the top customers are BG/NBD's; money is a decimal string
 //! rounded to cents.
 //!
-//! `--per-customer FILE` writes one row per calibration customer, in id order:
+//! `--per-customer FILE` writes one row per calibration customer (in id order for
+//! transactions, in file order for `--summary`):
 //! `customer_id,frequency,recency,T,` then `<model>_p_alive,<model>_expected` (expected
 //! purchases over the horizon) for `bg_nbd`, `mbg_nbd` and `pareto_nbd`, then
 //! `expected_spend,clv` (money rounded to 6 decimals). The file is written to a temporary name
