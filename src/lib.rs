@@ -1,10 +1,12 @@
 //! # customer-metrics
 //!
-//! What customers are worth and how they behave: transaction summaries for the probabilistic
-//! customer-lifetime-value models, survey metrics (NPS, CES, CSAT) with intervals and tests,
-//! and churn, retention, cohort and survival analysis — typed, serde-serialisable, `Send + Sync`,
-//! panic-free on user input, with money as [`Decimal`](rust_decimal::Decimal) and dates as
-//! [`chrono`] types.
+//! What customers are worth and how they behave: the probabilistic customer-lifetime-value
+//! models (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, shifted-beta-geometric) fitted by
+//! maximum likelihood from transaction summaries, formula CLV and customer engagement value,
+//! customer equity, profitability and RFM, survey metrics (NPS, CES, CSAT) with intervals and
+//! tests, and churn, retention, cohort and survival analysis — typed, serde-serialisable,
+//! `Send + Sync`, panic-free on user input, with money as [`Decimal`](rust_decimal::Decimal) and
+//! dates as [`chrono`] types.
 //!
 //! ## A first example, on published numbers
 //!
@@ -37,6 +39,17 @@
 //! assert_eq!(first.frequency(), 2);
 //! assert_eq!(format!("{:.2} {:.2}", first.recency(), first.age()), "30.43 38.86");
 //! assert_eq!(first.monetary_value(), Decimal::new(22345, 3)); // (29.73 + 14.96) / 2, published as 22.35
+//!
+//! // Fit the BG/NBD model (Fader, Hardie & Lee 2005): published r = 0.243, α = 4.414,
+//! // a = 0.793, b = 2.426, log-likelihood −9582.4.
+//! use customer_metrics::{BgNbdFitter, Fit, PurchaseModel};
+//! let model = BgNbdFitter::new().fit(&summaries.summaries())?;
+//! assert!((model.r() - 0.243).abs() < 5e-4 && (model.b() - 2.426).abs() < 5e-3);
+//! let report = model.report().expect("a fitted model has a report");
+//! assert!((report.log_likelihood - -9582.4).abs() < 0.05);
+//! // Customer 1 is expected to make 1.226 purchases in the next 39 weeks.
+//! let next = model.conditional_expected_purchases(first, 39.0)?;
+//! assert!((next - 1.226).abs() < 2e-3);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -47,6 +60,9 @@
 //! | [`summary`] | transactions → per-customer (x, t_x, T, z̄) with calibration/holdout split; recency/frequency matrix; tracking series | [`SummaryBuilder`], [`CustomerSummary`], [`Summaries`] |
 //! | [`survey`] | Net Promoter Score, Customer Effort Score (two scales), CSAT: shares, scores, intervals, tests | [`Nps`], [`CesAgreement`], [`CesEffort`], [`Csat`], [`Segmented`] |
 //! | [`retention`] | churn and retention rates, revenue retention, cohort tables, Kaplan-Meier survival | see the module |
+//! | [`models`] | maximum-likelihood BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma and sBG; P(alive), expected purchases, pmf, DERT; model-based CLV; simulators; model-checking views | [`BgNbd`], [`ParetoNbd`], [`GammaGamma`], [`Clv`], [`PurchaseModel`], [`Fit`] |
+//! | [`value`] | formula CLV, referral (CRV), influence (CIV) and knowledge (CKV) value, engagement value (CEV) as a sum of components, customer equity, Blattberg-Deighton, Rust-Lemon-Zeithaml | [`Engagement`], [`ValueComponent`], [`Discount`], [`GuptaLehmannEquity`] |
+//! | [`economics`] | customer P&L, whale curve, cross-/up-sell shares, CAC, LTV:CAC, payback, RFM scores and segments | [`ProfitAndLoss`], [`WhaleCurve`], [`AcquisitionCost`], [`UnitEconomics`], [`RfmScores`], [`SegmentRules`] |
 //! | [`Metric`] | the mergeable single-pass aggregate every count-based metric implements | |
 //! | [`Error`] | the one error type; every variant names the bad input | |
 //!
@@ -62,6 +78,19 @@
 //! what [`SummaryBuilder`] computes from a transaction log, in one pass, mergeable across shards.
 //! A calibration/holdout split lets you check a model's forecasts against what customers did
 //! next.
+//!
+//! The [`models`] fit those three numbers by maximum likelihood and answer the questions a
+//! marketer asks of each customer: P(alive), the expected number of purchases in any future
+//! horizon, the discounted expected residual transactions (DERT), and — with the Gamma-Gamma
+//! model of spend per transaction — model-based CLV. In the contractual setting the
+//! shifted-beta-geometric model projects a cohort's retention curve and its discounted expected
+//! lifetime; in discrete time (one opportunity a year, say) BG/BB replaces BG/NBD.
+//!
+//! **Engagement value** (Kumar et al. 2010) adds to a customer's own CLV the value of the
+//! customers they referred (CRV), of their influence on others (CIV) and of their ideas (CKV);
+//! [`value`] sums such components, ranks customers and values a whole base (customer equity).
+//! [`economics`] asks which customers make money (P&L, the whale curve), what they cost to
+//! acquire (CAC, LTV:CAC, payback) and how they segment (RFM).
 //!
 //! **Survey metrics** measure attitude rather than behaviour. The Net Promoter Score (Reichheld
 //! 2003) is the share of promoters (9–10 on a 0–10 "would you recommend" scale) minus the share
@@ -88,13 +117,20 @@
 //!
 //! Counts and money are exact; rates, probabilities, intervals and model quantities are `f64`.
 //! Normal quantiles use Wichura's AS 241 (relative error about 1e-16) and tail probabilities
-//! `erfc`, so p-values stay accurate far into the tail. Results that are compared with other
-//! software (the published CDNOW summary, lifelines' Kaplan-Meier estimates) are tested to the
-//! tolerances stated in each test.
+//! `erfc`, so p-values stay accurate far into the tail. The models work on log scale (ln Γ and
+//! ln B, with cancellation-free Stirling differences for large arguments) and avoid the
+//! hypergeometric series where they break (posterior-mixture integrals for BG/NBD, a
+//! log-concave quadrature or series for Pareto/NBD, a pole-free incomplete gamma function for
+//! its DERT), so predictions stay finite and accurate for x up to 10⁵, T up to 10⁴ and
+//! parameters from 10⁻³ to 10³, where lifetimes returns NaN or probabilities above 1. Results
+//! compared with other software (the published CDNOW summary and estimates, lifetimes 0.11.3,
+//! 50-digit mpmath evaluations, lifelines' Kaplan-Meier estimates) are tested to the tolerances
+//! stated in each test.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod economics;
 mod error;
 mod math;
 mod metric;
@@ -104,7 +140,13 @@ mod segmented;
 mod serde_checked;
 pub mod summary;
 pub mod survey;
+pub mod value;
 
+pub use economics::{
+    AcquisitionCost, Acquisitions, Cac, PnlEntry, PnlStatement, ProfitAndLoss, RfmObservation, RfmOptions,
+    RfmScore, RfmScores, RfmSort, RfmTies, ScoreRange, SegmentRule, SegmentRules, UnitEconomics, WhaleCurve,
+    WhalePoint,
+};
 pub use error::{Error, Result};
 pub use metric::Metric;
 pub use models::{
@@ -128,6 +170,17 @@ pub use summary::{
 pub use survey::{
     CesAgreement, CesEffort, Comparison, Csat, Interval, IntervalMethod, Nps, NpsMethod, NpsReport, Response,
     ScaleReport, TestMethod,
+};
+
+pub use value::{
+    AcquisitionCohort, BlattbergDeighton, BoxedComponent, BrandCustomer, BrandShare, BrandSwitching,
+    Centrality, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares,
+    Elasticities, Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity,
+    HubbellMethod, HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph,
+    InfluenceValue, KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant,
+    QuadrantThresholds, Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue,
+    ResponseCurve, SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants,
+    customer_equity, equity_driver_shares, referral_value,
 };
 
 /// The README's code, compiled and run as a doctest.

@@ -2,25 +2,11 @@
 //! Noncontractual Setting," *Marketing Science* 29(6):1086-1108): reference values on the
 //! donations data, parameter recovery, invariants over the hard region, high-precision points.
 
+mod common;
+
+use common::donations;
 use customer_metrics::{BgBb, BgBbCustomer, BgBbFitter, CustomerSummary, Error, Fit};
 use proptest::prelude::*;
-
-/// The 22 recency/frequency cells of tests/data/donations.csv (frequency, recency, periods,
-/// weights): the 11,104 first-time donors of 1995 over the 6 annual opportunities 1996-2001.
-fn donations() -> (Vec<BgBbCustomer>, Vec<f64>) {
-    let text = include_str!("data/donations.csv");
-    let mut rows = Vec::new();
-    let mut weights = Vec::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.trim().split(',').collect();
-        let x: u32 = f[0].parse().expect("frequency");
-        let t_x: u32 = f[1].parse().expect("recency");
-        let n: u32 = f[2].parse().expect("periods");
-        rows.push(BgBbCustomer::new(x, t_x, n).expect("valid cell"));
-        weights.push(f[3].parse().expect("weight"));
-    }
-    (rows, weights)
-}
 
 fn total_log_likelihood(model: &BgBb, rows: &[BgBbCustomer], weights: &[f64]) -> f64 {
     rows.iter().zip(weights).map(|(r, w)| w * model.log_likelihood(r)).sum()

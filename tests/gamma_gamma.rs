@@ -1,28 +1,12 @@
 //! Gamma-Gamma spend model: reference values (Fader & Hardie 2013, note 025, on the CDNOW
 //! calibration summary), parameter recovery, invariants and high-precision checks.
 
+mod common;
+
 use customer_metrics::{CustomerSummary, Fit, GammaGamma, GammaGammaFitter};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-
-/// The 2,357 customers of `tests/data/cdnow_summary.csv` (ID,x,t_x,T,zbar; weeks).
-fn cdnow() -> Vec<CustomerSummary> {
-    let data = include_str!("data/cdnow_summary.csv");
-    data.lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            CustomerSummary::new(
-                f[1].parse().expect("x"),
-                f[2].parse().expect("t_x"),
-                f[3].parse().expect("T"),
-                f[4].parse().expect("zbar"),
-            )
-            .expect("valid summary")
-        })
-        .collect()
-}
 
 fn f(d: Decimal) -> f64 {
     d.to_f64().expect("finite")
@@ -32,7 +16,7 @@ fn f(d: Decimal) -> f64 {
 /// rounded values −4055.9247 (FORMULAS.md §2.5 [C]) with the full density.
 #[test]
 fn likelihood_at_published_parameters() {
-    let base = cdnow();
+    let base = common::cdnow_summaries();
     let model = GammaGamma::new(6.25, 3.74, 15.44).expect("valid");
     let ll = model.total_log_likelihood(&base).expect("finite");
     assert!((ll - (-4055.9247)).abs() < 5e-4, "{ll}");
@@ -45,7 +29,7 @@ fn likelihood_at_published_parameters() {
 /// recomputed 6.248803, 3.744588, 15.447746, LL −4055.9232; paper 6.25, 3.74, 15.44).
 #[test]
 fn fit_reproduces_published_estimates() {
-    let base = cdnow();
+    let base = common::cdnow_summaries();
     let model = GammaGammaFitter::new().fit(&base).expect("converges");
     let report = model.report().expect("report");
     eprintln!("fit: {model:?}");
@@ -130,7 +114,8 @@ fn fitter_errors_name_the_input() {
 /// Weights stand for repeated rows: a weighted fit equals the fit on the expanded rows.
 #[test]
 fn weighted_fit_equals_expanded_fit() {
-    let base: Vec<CustomerSummary> = cdnow().into_iter().filter(|c| c.frequency() > 0).take(200).collect();
+    let base: Vec<CustomerSummary> =
+        common::cdnow_summaries().into_iter().filter(|c| c.frequency() > 0).take(200).collect();
     let weights: Vec<f64> = (0..base.len()).map(|i| (1 + i % 3) as f64).collect();
     let expanded: Vec<CustomerSummary> =
         base.iter().zip(&weights).flat_map(|(c, &w)| std::iter::repeat_n(c.clone(), w as usize)).collect();
@@ -145,7 +130,7 @@ fn weighted_fit_equals_expanded_fit() {
 
 #[test]
 fn serde_round_trip_revalidates() {
-    let model = GammaGammaFitter::new().fit(&cdnow()).expect("converges");
+    let model = GammaGammaFitter::new().fit(&common::cdnow_summaries()).expect("converges");
     let json = serde_json::to_string(&model).expect("serialise");
     let back: GammaGamma = serde_json::from_str(&json).expect("deserialise");
     assert_eq!(back, model);

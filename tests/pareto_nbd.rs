@@ -14,18 +14,6 @@ fn customer(x: u32, t_x: f64, t: f64) -> CustomerSummary {
     CustomerSummary::new(x, t_x, t, Decimal::ZERO).expect("valid summary")
 }
 
-/// `tests/data/cdnow_summary.csv`: ID, x, t_x, T (weeks), zbar.
-fn cdnow() -> Vec<CustomerSummary> {
-    common::data_file("cdnow_summary.csv")
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split(',').collect();
-            customer(f[1].parse().expect("x"), f[2].parse().expect("t_x"), f[3].parse().expect("T"))
-        })
-        .collect()
-}
-
 /// A reference case: parameters (r, α, s, β), customer (x, t_x, T), value.
 type Case = ((f64, f64, f64, f64), (u32, f64, f64), f64);
 
@@ -51,7 +39,7 @@ fn close(got: f64, want: f64, rel: f64) -> bool {
 /// −9594.9739347701069.
 #[test]
 fn cdnow_log_likelihood_at_published_parameters() {
-    let data = cdnow();
+    let data = common::cdnow_summaries();
     assert_eq!(data.len(), 2357);
     let total = |m: &ParetoNbd| data.iter().map(|c| m.log_likelihood(c)).sum::<f64>();
     let published = total(&model(0.553, 10.578, 0.606, 11.669));
@@ -66,7 +54,7 @@ fn cdnow_log_likelihood_at_published_parameters() {
 /// LL −9595.0; CLVTools standard errors r 0.0476, α 0.8427, s 0.1873, β 6.2105.
 #[test]
 fn cdnow_fit_reproduces_the_published_estimates() {
-    let fitted = ParetoNbdFitter::new().fit(&cdnow()).expect("converges");
+    let fitted = ParetoNbdFitter::new().fit(&common::cdnow_summaries()).expect("converges");
     let report: &FitReport = fitted.report().expect("fitted");
     println!(
         "CDNOW fit: r {} α {} s {} β {}; LL {}; {} iterations, {} evaluations, gradient {:e}; SE {:?}",
@@ -365,7 +353,7 @@ fn serde_round_trip_revalidates() {
     let json = serde_json::to_string(&m).expect("serialises");
     assert_eq!(serde_json::from_str::<ParetoNbd>(&json).expect("round trip"), m);
     assert!(serde_json::from_str::<ParetoNbd>(r#"{"r":-1.0,"alpha":1.0,"s":1.0,"beta":1.0}"#).is_err());
-    let fitted = ParetoNbdFitter::new().fit(&cdnow()).expect("converges");
+    let fitted = ParetoNbdFitter::new().fit(&common::cdnow_summaries()).expect("converges");
     let json = serde_json::to_string(&fitted).expect("serialises");
     assert_eq!(serde_json::from_str::<ParetoNbd>(&json).expect("round trip"), fitted);
     let boxed: Box<dyn PurchaseModel> = Box::new(m);

@@ -1,5 +1,7 @@
 //! Special functions, evaluated stably in `f64`.
 
+use crate::math::gamma_shift::ln_beta_precise;
+
 /// Standard normal upper tail `1 − Φ(x)`, accurate in the far tail (via `erfc`).
 pub(crate) fn normal_sf(x: f64) -> f64 {
     0.5 * libm::erfc(x / std::f64::consts::SQRT_2)
@@ -92,46 +94,6 @@ pub(crate) fn log_add_exp(x: f64, y: f64) -> f64 {
         return f64::NEG_INFINITY;
     }
     hi + (lo - hi).exp().ln_1p()
-}
-
-/// `ln B(a, b)` for `a, b > 0` without the cancellation of [`ln_beta`] when an argument is
-/// large (there `ln Γ` is of order `x ln x` and the difference loses its digits: at `a = 10³`,
-/// `b = 10⁵` the plain form is off by about 1e-10). Stirling's series with the remainders
-/// `δ(x) = ln Γ(x) − [(x − ½) ln x − x + ½ ln 2π]` combined analytically, as in R's `lbeta`
-/// (Morris's TOMS 708 approach): absolute error about 1e-15 for all arguments.
-pub(crate) fn ln_beta_precise(a: f64, b: f64) -> f64 {
-    let (p, q) = if a <= b { (a, b) } else { (b, a) };
-    if p >= STIRLING_FROM {
-        let corr = stirling_remainder(p) + stirling_remainder(q) - stirling_remainder(p + q);
-        let share = p / (p + q);
-        -0.5 * q.ln() + LN_SQRT_2PI + corr + (p - 0.5) * share.ln() + q * (-share).ln_1p()
-    } else if q >= STIRLING_FROM {
-        let corr = stirling_remainder(q) - stirling_remainder(p + q);
-        ln_gamma(p) + corr + p - p * (p + q).ln() + (q - 0.5) * (-p / (p + q)).ln_1p()
-    } else {
-        ln_beta(a, b)
-    }
-}
-
-/// Where [`ln_beta_precise`] switches to Stirling's series (its remainder series is accurate to
-/// rounding from 10 on).
-const STIRLING_FROM: f64 = 10.0;
-/// `ln √(2π)`.
-const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_7;
-
-/// `δ(x) = ln Γ(x) − [(x − ½) ln x − x + ½ ln 2π]` for `x ≥ 10`: the Stirling series
-/// `Σ B_{2k}/(2k(2k−1) x^{2k−1})` to `x⁻¹³` (truncation error below 1e-17 at `x = 10`).
-fn stirling_remainder(x: f64) -> f64 {
-    let inv = 1.0 / x;
-    let inv2 = inv * inv;
-    inv * (1.0 / 12.0
-        - inv2
-            * (1.0 / 360.0
-                - inv2
-                    * (1.0 / 1260.0
-                        - inv2
-                            * (1.0 / 1680.0
-                                - inv2 * (1.0 / 1188.0 - inv2 * (691.0 / 360_360.0 - inv2 / 156.0))))))
 }
 
 /// `ln(1 − eˣ)` for `x ≤ 0`, accurate at both ends (Mächler 2012): `ln(−expm1(x))` near 0,
@@ -305,22 +267,6 @@ mod tests {
         assert!(two_sided_p(f64::NAN).is_nan());
         assert!(normal_quantile(1.5).is_nan());
         assert_eq!(normal_quantile(0.0), f64::NEG_INFINITY);
-    }
-
-    // Reference values: mpmath at 40 digits, `mp.log(mp.beta(a, b))`.
-    #[test]
-    fn precise_ln_beta_matches_mpmath() {
-        let cases = [
-            (1e3, 1e5, -5_612.683_482_757_346),
-            (0.5, 1e5, -5.184_096_539_560_414),
-            (12.5, 10.0, -15.383_803_803_790_862),
-            (0.793, 2.426, -0.511_569_288_593_703_3),
-        ];
-        for (a, b, want) in cases {
-            let got = ln_beta_precise(a, b);
-            assert!((got - want).abs() <= 2e-15 * want.abs().max(1.0), "ln B({a}, {b}) = {got}, want {want}");
-            assert_eq!(ln_beta_precise(b, a), got);
-        }
     }
 
     // Reference values: mpmath at 30 digits, `mp.log(mp.betainc(a, b, 0, x, regularized=True))`

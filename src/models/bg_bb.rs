@@ -1,7 +1,7 @@
 //! The beta-geometric/beta-Bernoulli (BG/BB) model of discrete-time non-contractual purchasing
 //! (Fader, Hardie & Shang 2010).
 
-use crate::math::gamma_shift::{ln_beta_accurate as ln_beta, ln_gamma_shift};
+use crate::math::gamma_shift::{ln_beta_precise as ln_beta, ln_gamma_shift};
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_gamma};
 use crate::models::sbg::discounted_ratio_series;

@@ -7,8 +7,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::check_positive;
 use super::fit::{Fit, FitReport, Fitter};
 use super::{Rows, maximize};
+use crate::math::gamma_shift::{digamma_shift, ln_gamma_shift};
 use crate::math::random::Rng;
-use crate::math::special::{digamma, ln_gamma};
+use crate::math::special::ln_gamma;
 use crate::serde_checked::checked_serde;
 use crate::summary::{CustomerSummary, HoldoutSummary};
 use crate::{Error, Result};
@@ -286,39 +287,6 @@ pub(crate) fn to_decimal(value: f64, what: &'static str) -> Result<Decimal> {
     Decimal::try_from(value).map_err(|_| Error::overflow(what))
 }
 
-/// Above this `a`, `ln Γ(a + b) − ln Γ(a)` and `ψ(a + b) − ψ(a)` use their Stirling forms
-/// (the direct differences lose about `log10(a)` digits to cancellation).
-const STIRLING_FROM: f64 = 100.0;
-
-/// The Stirling correction `ln Γ(z) − [(z − ½) ln z − z + ½ ln 2π]` for `z ≥ 100`:
-/// `1/(12z) − 1/(360z³) + 1/(1260z⁵)`, truncation error below `1/(1680 z⁷) < 1e-17`.
-fn stirling_correction(z: f64) -> f64 {
-    let z2 = 1.0 / (z * z);
-    (1.0 / 12.0 - z2 * (1.0 / 360.0 - z2 / 1260.0)) / z
-}
-
-/// `ln Γ(a + b) − ln Γ(a)` for `a, b > 0`, without cancellation when `a ≫ b`.
-fn ln_gamma_ratio(a: f64, b: f64) -> f64 {
-    if a < STIRLING_FROM {
-        return ln_gamma(a + b) - ln_gamma(a);
-    }
-    // (a + b − ½) ln(a + b) − (a − ½) ln a − b = (a − ½) ln(1 + b/a) + b ln(a + b) − b.
-    (a - 0.5) * (b / a).ln_1p() + b * (a + b).ln() - b + stirling_correction(a + b) - stirling_correction(a)
-}
-
-/// `ψ(a + b) − ψ(a)` for `a, b > 0`, without cancellation when `a ≫ b`.
-fn digamma_difference(a: f64, b: f64) -> f64 {
-    if a < STIRLING_FROM {
-        return digamma(a + b) - digamma(a);
-    }
-    // ψ(z) = ln z − 1/(2z) − 1/(12z²) + 1/(120z⁴) − 1/(252z⁶) + …
-    let tail = |z: f64| {
-        let z2 = 1.0 / (z * z);
-        -0.5 / z - z2 * (1.0 / 12.0 - z2 * (1.0 / 120.0 - z2 / 252.0))
-    };
-    (b / a).ln_1p() + tail(a + b) - tail(a)
-}
-
 /// `ln f(z̄ | p, q, γ, x)` of one row `[x, z̄]` (x ≥ 1, z̄ > 0); with `grad`, also its gradient
 /// with respect to (p, q, γ). Written so that the large `px` terms cancel analytically:
 /// `ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ − px ln(1 + γ/(z̄x)) − q ln(γ + z̄x) − ln z̄`.
@@ -330,11 +298,11 @@ fn row_log_likelihood(params: &[f64; 3], row: &[f64; 2], grad: Option<&mut [f64;
     let log_ratio = (v / mx).ln_1p(); // ln((γ + z̄x)/(z̄x))
     let ln_total = v.ln() + (mx / v).ln_1p(); // ln(γ + z̄x)
     if let Some(g) = grad {
-        g[0] = x * (digamma_difference(px, q) - log_ratio);
-        g[1] = digamma_difference(q, px) - (mx / v).ln_1p();
+        g[0] = x * (digamma_shift(px, q) - log_ratio);
+        g[1] = digamma_shift(q, px) - (mx / v).ln_1p();
         g[2] = q / v - (px + q) / (v + mx);
     }
-    ln_gamma_ratio(px, q) - ln_gamma(q) + q * v.ln() - px * log_ratio - q * ln_total - m.ln()
+    ln_gamma_shift(px, q) - ln_gamma(q) + q * v.ln() - px * log_ratio - q * ln_total - m.ln()
 }
 
 impl Fit for Fitter<GammaGamma> {
@@ -405,6 +373,7 @@ fn starting_values(rows: &Rows<2>) -> Vec<[f64; 3]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::special::digamma;
 
     fn ll_only(params: &[f64; 3], row: &[f64; 2]) -> f64 {
         row_log_likelihood(params, row, None)
@@ -440,13 +409,13 @@ mod tests {
     fn stable_forms_agree_with_direct_ones() {
         for (a, b) in [(100.0, 3.0), (250.5, 0.1), (1e3, 50.0), (120.0, 200.0)] {
             let direct = ln_gamma(a + b) - ln_gamma(a);
-            assert!((ln_gamma_ratio(a, b) - direct).abs() < 1e-11 * direct.abs().max(1.0), "{a} {b}");
+            assert!((ln_gamma_shift(a, b) - direct).abs() < 1e-11 * direct.abs().max(1.0), "{a} {b}");
             let direct = digamma(a + b) - digamma(a);
-            assert!((digamma_difference(a, b) - direct).abs() < 1e-12, "{a} {b}");
+            assert!((digamma_shift(a, b) - direct).abs() < 1e-12, "{a} {b}");
         }
         for (a, b) in [(0.3, 2000.0), (5.0, 1e6), (3.0, 0.5), (1e6, 5.0)] {
             let direct = digamma(a + b) - digamma(a);
-            assert!((digamma_difference(a, b) - direct).abs() < 1e-12 * direct.abs().max(1.0));
+            assert!((digamma_shift(a, b) - direct).abs() < 1e-12 * direct.abs().max(1.0));
         }
     }
 

@@ -2,22 +2,31 @@
 //!
 //! | model | setting | data | paper |
 //! |---|---|---|---|
-//! | BG/NBD | non-contractual, continuous time | (x, t_x, T) | Fader, Hardie & Lee (2005), *Marketing Science* 24(2) |
-//! | MBG/NBD | non-contractual, continuous time | (x, t_x, T) | Batislam, Denizel & Filiztekin (2007), *IJRM* 24(3) |
-//! | Pareto/NBD | non-contractual, continuous time | (x, t_x, T) | Schmittlein, Morrison & Colombo (1987), *Management Science* 33(1) |
-//! | BG/BB | non-contractual, discrete time | (x, t_x, n) cells | Fader, Hardie & Shang (2010), *Marketing Science* 29(6) |
-//! | Gamma-Gamma | spend per transaction | (x, z̄) | Fader & Hardie (2013), note 025; Colombo & Jiang (1999) |
-//! | shifted-beta-geometric | contractual | cohort survivor counts | Fader & Hardie (2007), *J. Interactive Marketing* 21(1) |
+//! | [`BgNbd`] | non-contractual, continuous time | (x, t_x, T) | Fader, Hardie & Lee (2005), *Marketing Science* 24(2) |
+//! | [`MbgNbd`] | non-contractual, continuous time | (x, t_x, T) | Batislam, Denizel & Filiztekin (2007), *IJRM* 24(3) |
+//! | [`ParetoNbd`] | non-contractual, continuous time | (x, t_x, T) | Schmittlein, Morrison & Colombo (1987), *Management Science* 33(1) |
+//! | [`BgBb`] | non-contractual, discrete time | (x, t_x, n) cells | Fader, Hardie & Shang (2010), *Marketing Science* 29(6) |
+//! | [`GammaGamma`] | spend per transaction | (x, z̄) | Fader & Hardie (2013), note 025; Colombo & Jiang (1999) |
+//! | [`Sbg`] (shifted-beta-geometric) | contractual | cohort survivor counts ([`Cohort`]) | Fader & Hardie (2007), *J. Interactive Marketing* 21(1) |
 //!
 //! Every model has an unfitted [`Fitter`] (settings, infallible setters) implementing [`Fit`],
 //! and a fitted type with a checked `new` (plug in published estimates) whose serde round trip
 //! re-validates. A fit maximises the likelihood over the log-parameters with analytic
 //! gradients (BFGS), compresses identical rows into weights, and reports the log-likelihood,
 //! iterations, gradient norm and standard errors ([`FitReport`]); a fit that does not converge
-//! is [`Error::NotConverged`](crate::Error::NotConverged), never a silent NaN.
+//! is [`NotConverged`](crate::Error::NotConverged), never a silent NaN.
 //!
-//! The purchase models answer through the object-safe [`PurchaseModel`] trait, so an application
-//! can hold a `Box<dyn PurchaseModel>` and swap BG/NBD for Pareto/NBD.
+//! The continuous-time purchase models answer through the object-safe [`PurchaseModel`] trait, so
+//! an application can hold a `Box<dyn PurchaseModel>` and swap BG/NBD for Pareto/NBD. BG/BB
+//! (whole opportunities) and sBG (cohorts) answer through methods of their own. Each model
+//! has a seeded simulator of its generative process, for what-if studies and for
+//! parameter-recovery tests.
+//!
+//! Built on them: model-based CLV ([`Clv`]: expected purchases × expected spend × margin, as a
+//! finite-horizon discounted sum or in the DERT form), and the views lifetimes users check a
+//! fit with — expected vs actual repeat transactions per period ([`tracking`]), the calibration
+//! frequency histogram ([`frequency_histogram`]) and holdout purchases per calibration frequency
+//! ([`conditional_expectations`]).
 //!
 //! # Time and discounting
 //!
@@ -28,10 +37,12 @@
 
 mod beta_geometric;
 mod bg_bb;
-mod fit;
-pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
 mod bg_nbd;
+mod fit;
+mod mbg_nbd;
+pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
 pub use bg_nbd::{BgNbd, BgNbdFitter};
+pub use mbg_nbd::{MbgNbd, MbgNbdFitter};
 mod clv;
 pub use clv::{Clv, SpendModel};
 mod diagnostics;
@@ -42,8 +53,6 @@ pub use diagnostics::{
 };
 mod gamma_gamma;
 pub use gamma_gamma::{GammaGamma, GammaGammaFitter};
-mod mbg_nbd;
-pub use mbg_nbd::{MbgNbd, MbgNbdFitter};
 mod pareto_nbd;
 pub use pareto_nbd::{ParetoNbd, ParetoNbdFitter};
 mod sbg;

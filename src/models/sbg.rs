@@ -1,6 +1,6 @@
 //! The shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007).
 
-use crate::math::gamma_shift::ln_beta_accurate as ln_beta;
+use crate::math::gamma_shift::ln_beta_precise as ln_beta;
 use crate::math::random::Rng;
 use crate::math::special::digamma;
 use crate::models::{Fit, FitReport, Fitter, Rows, check_positive, maximize};

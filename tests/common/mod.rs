@@ -67,3 +67,44 @@ pub fn data_file(name: &str) -> String {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
+
+/// The published CDNOW 39-week calibration summary (`tests/data/cdnow_summary.csv`:
+/// ID,x,t_x,T,zbar in weeks; Fader, Hardie & Lee 2005), all 2,357 customers, with z̄ as the
+/// monetary value.
+pub fn cdnow_summaries() -> Vec<customer_metrics::CustomerSummary> {
+    data_file("cdnow_summary.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            customer_metrics::CustomerSummary::new(
+                f[1].parse().expect("x"),
+                f[2].parse().expect("t_x"),
+                f[3].parse().expect("T"),
+                f[4].trim().parse().expect("zbar"),
+            )
+            .expect("valid summary")
+        })
+        .collect()
+}
+
+/// The 22 recency/frequency cells of the 1995 donor cohort (`tests/data/donations.csv`:
+/// frequency, recency, periods, weights; Fader, Hardie & Shang 2010) and their weights.
+pub fn donations() -> (Vec<customer_metrics::BgBbCustomer>, Vec<f64>) {
+    data_file("donations.csv")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.trim().split(',').collect();
+            let row = customer_metrics::BgBbCustomer::new(
+                f[0].parse().expect("frequency"),
+                f[1].parse().expect("recency"),
+                f[2].parse().expect("periods"),
+            )
+            .expect("valid cell");
+            (row, f[3].parse::<f64>().expect("weight"))
+        })
+        .unzip()
+}
