@@ -16,6 +16,7 @@
 //!   --max-iterations N            optimiser iterations per fit (default 1000)
 //!   --json                        print one JSON object instead
 //!   --per-customer FILE           also write one CSV row per customer to FILE
+//!   --help                        print this usage
 //! ```
 //!
 //! # Input
@@ -120,6 +121,25 @@ use customer_metrics::{
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Map, Value, json};
+
+/// `--help`.
+const USAGE: &str = "\
+usage: report [FILE.csv | --summary FILE.csv] [options]
+  FILE.csv                      transactions, header customer_id,date,amount (YYYY-MM-DD)
+  --summary FILE.csv            summaries, header customer_id,frequency,recency,T[,monetary_value]
+                                [,frequency_holdout,duration_holdout]
+  (no file)                     the bundled CDNOW sample, calibration to 1997-09-30, holdout to 1998-06-30
+  --calibration-end YYYY-MM-DD  split calibration / holdout
+  --observation-end YYYY-MM-DD  last day observed (default: last transaction)
+  --period-days N               the time unit in days (default 7: weeks)
+  --horizon N                   CLV and expected purchases over N periods (default 52)
+  --discount-rate D             discount rate per period (default: 10 % a year)
+  --margin M                    share of the spend kept as profit, in [0, 1] (default 1)
+  --top N                       customers in the CLV ranking (default 10)
+  --max-iterations N            optimiser iterations per fit (default 1000)
+  --json                        print one JSON object instead
+  --per-customer FILE           also write one CSV row per customer to FILE
+";
 
 /// The bundled CDNOW sample.
 const BUNDLED: &str = include_str!("../tests/data/cdnow_sample_transactions.txt");
@@ -230,7 +250,7 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                 let file = value()?;
                 set_input(&mut o.input, Input::Summary(file))?;
             }
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag} (see --help)")),
             file => set_input(&mut o.input, Input::Transactions(file.to_string()))?,
         }
     }
@@ -1083,6 +1103,9 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
 
 /// The whole program without the process: the output to print, or the error message.
 fn run(args: &[String]) -> Result<String, String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        return Ok(USAGE.to_string());
+    }
     let options = parse_args(args)?;
     let report = analyse(options)?;
     if let Some(path) = &report.options.per_customer {
@@ -1363,7 +1386,7 @@ mod tests {
         let input = input.to_string_lossy().into_owned();
         let rows = |extra: &[&str]| -> Vec<Vec<f64>> {
             let output = dir.join("out.csv").to_string_lossy().into_owned();
-            let mut list = vec![input.as_str(), "--horizon", "6", "--per-customer", &output];
+            let mut list = vec![input.as_str(), "--horizon", "3", "--per-customer", &output];
             list.extend_from_slice(extra);
             run(&args(&list)).expect("runs");
             let csv = std::fs::read_to_string(&output).expect("written");
