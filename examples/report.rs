@@ -650,7 +650,10 @@ fn fit_all(customers: &[CustomerSummary], has_spend: bool, max_iterations: u32) 
             iterations: None,
             gradient_norm: None,
             seconds: 0.0,
-            error: Some("not fitted: the summary file has no monetary_value column".to_string()),
+            error: Some(
+                "not fitted: the summary file has no monetary_value column (no expected spend, no CLV)"
+                    .to_string(),
+            ),
         };
         (None, summary)
     };
@@ -968,6 +971,11 @@ fn render(report: &Report, out: &mut String) {
                 .join("  "),
             (None, _) => String::new(),
         };
+        if let (None, None, Some(error)) = (&s.params, s.iterations, &s.error) {
+            // Not fitted at all (no spend data, too few customers): one line.
+            let _ = writeln!(out, "  {:<12} {error}", s.name);
+            continue;
+        }
         let _ = writeln!(out, "  {:<12} {params}", s.name);
         let status = match (s.converged, s.gradient_norm) {
             (true, _) => "converged".to_string(),
