@@ -337,6 +337,7 @@ fn summarise_transactions(text: &str, csv: bool, source: &str, o: &Options) -> R
         }
     }
     let mut count = 0;
+    let mut last: Option<NaiveDate> = None;
     for (line, row) in lines {
         let bad = |what: String| format!("line {line}: {what}");
         let fields: Vec<&str> =
@@ -367,6 +368,15 @@ fn summarise_transactions(text: &str, csv: bool, source: &str, o: &Options) -> R
             .record(&Transaction::new(id.to_string(), date, amount))
             .map_err(|e| bad(format!("customer {id}: {}", reason(e))))?;
         count += 1;
+        last = last.max(Some(date));
+    }
+    if let (Some(cal), None, Some(last)) = (o.calibration_end, o.observation_end, last)
+        && cal > last
+    {
+        return Err(format!(
+            "--calibration-end {cal} is after the last transaction ({last}): give an earlier date, \
+             or --observation-end for a holdout without purchases"
+        ));
     }
     let summaries = builder.build().map_err(|e| format!("{source}: {e}"))?;
     let has_holdout = o.calibration_end.is_some();
@@ -1350,6 +1360,10 @@ mod tests {
             let err = run(&args(&["--summary", &input])).expect_err(text);
             assert!(err.starts_with("line 2"), "{err}");
         }
+        std::fs::write(dir.join("input.csv"), "customer_id,date,amount\na,2024-01-01,1\n").expect("write");
+        let input = dir.join("input.csv").to_string_lossy().into_owned();
+        let err = run(&args(&[&input, "--calibration-end", "2024-02-01"])).expect_err("after the data");
+        assert!(err.contains("after the last transaction"), "{err}");
         assert!(run(&args(&["--horizon", "0"])).is_err());
         assert!(run(&args(&["--margin", "1.5"])).is_err());
         assert!(run(&args(&["--summary", "x.csv", "--calibration-end", "2024-01-01"])).is_err());
