@@ -29,7 +29,9 @@
 //!   `YYYY-MM-DD`, amounts decimal numbers `>= 0`. Purchases on the same day count once.
 //!   Without `--calibration-end` every transaction is calibration data and there is no
 //!   holdout check; with it, later transactions (up to `--observation-end`, by default the
-//!   last transaction) are the holdout.
+//!   last transaction) are the holdout. A sample: `examples/data/transactions_small.csv`
+//!   (400 simulated customers, made by `scripts/report_sample.py`), with
+//!   `-- examples/data/transactions_small.csv --calibration-end 2024-12-31`.
 //! * **`--summary FILE`**: a summary CSV with lifetimes' column names: `customer_id`,
 //!   `frequency` (x, repeat purchases), `recency` (t_x) and `T` (age), all in periods,
 //!   optionally `monetary_value` (mean spend per repeat purchase; without it there is no
