@@ -490,22 +490,37 @@ def nb_pmf(r, alpha, t, n):
 
 
 def nb_tail(r, alpha, t, n, tol):
-    """P(N(t) >= n) two ways: the regularized incomplete beta I_{t/(alpha+t)}(n, r), and 1 - the
-    finite sum of FORMULAS Eq. 8 (terms by the recursion P(j+1) = P(j) (r+j)/(j+1) z), the latter at
-    a precision raised by the number of digits the subtraction cancels."""
+    """P(N(t) >= n) two ways: the regularized incomplete beta I_{t/(alpha+t)}(n, r), and sums of the
+    NBD terms (recursion P(j+1) = P(j) (r+j)/(j+1) z): the upper tail sum_{j>=n} directly when
+    z = t/(alpha+t) <= 0.9, else 1 - the finite sum of FORMULAS Eq. 8 at a precision raised by
+    the number of digits the subtraction cancels."""
     r, alpha, t = M(r), M(alpha), M(t)
     if n == 0:
         return M(1)
-    z = t / (alpha + t)
-    v1 = mp.betainc(n, r, 0, z, regularized=True)
+    v1 = mp.betainc(n, r, 0, t / (alpha + t), regularized=True)
     lost = int(max(0, -mp.log10(v1))) if v1 > 0 else 0
     with mp.workdps(mp.mp.dps + 20 + lost):
-        term = mp.power(alpha / (alpha + t), r)
-        acc = M(0)
-        for j in range(n):
-            acc += term
-            term = term * (r + j) / (j + 1) * z
-        v2 = 1 - acc
+        z = t / (alpha + t)
+        if z <= M("0.9"):
+            term = nb_pmf(r, alpha, t, n)
+            acc = M(0)
+            j = n
+            while True:
+                acc += term
+                term = term * (r + j) / (j + 1) * z
+                j += 1
+                if term < acc * mp.mpf(10) ** (-(mp.mp.dps - lost)) and j > n + r:
+                    break
+                if j > n + 10**7:
+                    raise NotConverged("nb_tail upper sum")
+            v2 = acc
+        else:
+            term = mp.power(alpha / (alpha + t), r)
+            acc = M(0)
+            for j in range(n):
+                acc += term
+                term = term * (r + j) / (j + 1) * z
+            v2 = 1 - acc
     agree("nb_tail", v1, v2, tol)
     return v1
 

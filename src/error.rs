@@ -107,6 +107,21 @@ pub enum Error {
         parameters: Vec<f64>,
     },
 
+    /// An iterative solver (not a likelihood fit) stopped at its iteration limit before its
+    /// tolerance was met.
+    ///
+    /// Fix: raise the iteration limit or loosen the tolerance in the solver's options; a change
+    /// that shrinks slowly means the problem is close to its convergence boundary.
+    #[error("{what} did not converge in {iterations} iterations (last change {last_change})")]
+    IterationLimit {
+        /// The computation that was iterating.
+        what: &'static str,
+        /// Iterations performed.
+        iterations: u32,
+        /// The size of the last iteration's change, in the solver's own measure.
+        last_change: f64,
+    },
+
     /// An exact (integer or decimal) computation overflowed its type.
     ///
     /// Fix: split the data into smaller aggregates or rescale money amounts.

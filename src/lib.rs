@@ -177,7 +177,7 @@ pub use value::{
     Centrality, ClvFormula, ConstantRetentionClv, CustomerValue, Discount, DriverShare, DriverShares,
     Elasticities, Engagement, EquityDrivers, EquityReport, FiniteHorizonClv, FormulaClv, GuptaLehmannEquity,
     HubbellMethod, HubbellOptions, HubbellReport, IdeaContribution, InfluenceEdge, InfluenceGraph,
-    InfluenceValue, KnowledgeValue, KumarClv, NormBound, Portfolio, PrecomputedValue, Quadrant,
+    InfluenceValue, KnowledgeValue, KumarClv, ModelClv, NormBound, Portfolio, PrecomputedValue, Quadrant,
     QuadrantThresholds, Quadrants, Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue,
     ResponseCurve, SpendOptimum, Survival, SwitchingMatrix, Timing, ValueComponent, clv_crv_quadrants,
     customer_equity, equity_driver_shares, referral_value,

@@ -24,6 +24,7 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<Discount>();
     assert_send_sync::<Timing>();
     assert_send_sync::<PrecomputedValue<String>>();
+    assert_send_sync::<ModelClv<String, BgNbd, GammaGamma>>();
     assert_send_sync::<ConstantRetentionClv>();
     assert_send_sync::<FiniteHorizonClv>();
     assert_send_sync::<KumarClv>();
@@ -365,4 +366,29 @@ proptest! {
         let ce = customer_equity(Decimal::ONE, &cohorts, &d).unwrap();
         prop_assert_eq!(ce.total, Decimal::ONE + plain_net * Decimal::TWO);
     }
+}
+
+/// Model-based CLV is the CLV component of CEV. Source: the published CDNOW estimates (BG/NBD,
+/// Fader, Hardie & Lee 2005; Gamma-Gamma, Fader & Hardie 2013). Undiscounted over 52 weeks the
+/// CLV is E[Y(52) | x, t_x, T] × E(M | x, z̄), computed here from the two models directly (not
+/// through `Clv`'s per-step sum); CEV adds a referral value checked by hand.
+#[test]
+fn model_based_clv_is_a_value_component() {
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let spend = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+    let ann = CustomerSummary::new(2, 30.43, 38.86, Decimal::new(2235, 2)).unwrap();
+    let mut clv = ModelClv::new("CLV", bg.clone(), spend.clone(), Clv::finite(1.0, 52, 0.0).unwrap());
+    clv.insert("ann".to_string(), ann.clone()).unwrap();
+    assert!(clv.insert("ann".to_string(), ann.clone()).is_err());
+    let purchases = bg.conditional_expected_purchases(&ann, 52.0).unwrap();
+    let per_purchase: f64 = spend.conditional_expected_spend(&ann).unwrap().to_string().parse().unwrap();
+    let want = purchases * per_purchase;
+    let got: f64 = clv.value(&"ann".to_string()).unwrap().to_string().parse().unwrap();
+    assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+    assert_eq!(clv.value(&"bob".to_string()).unwrap(), Decimal::ZERO);
+    // CEV = this CLV + another component (a referral value of 40 computed elsewhere).
+    let crv = PrecomputedValue::from_values("CRV", [("ann".to_string(), Decimal::from(40))]).unwrap();
+    let cev = Engagement::new().with(clv).with(crv).value(&"ann".to_string()).unwrap();
+    let total: f64 = cev.total().to_string().parse().unwrap();
+    assert!((total - (want + 40.0)).abs() < 1e-6 * want, "{total}");
 }

@@ -10,31 +10,7 @@
 //! `K` integrands shares the nodes (the likelihood and its gradient in one pass); the error is
 //! controlled on the first. No allocation: panels live in a fixed-size array.
 
-/// Kronrod nodes (positive half, descending; the last is 0) of QUADPACK's QK15.
-const XGK: [f64; 8] = [
-    0.991_455_371_120_812_6,
-    0.949_107_912_342_758_5,
-    0.864_864_423_359_769_1,
-    0.741_531_185_599_394_4,
-    0.586_087_235_467_691_1,
-    0.405_845_151_377_397_2,
-    0.207_784_955_007_898_5,
-    0.0,
-];
-/// Kronrod weights for [`XGK`].
-const WGK: [f64; 8] = [
-    0.022_935_322_010_529_22,
-    0.063_092_092_629_978_55,
-    0.104_790_010_322_250_2,
-    0.140_653_259_715_525_9,
-    0.169_004_726_639_267_9,
-    0.190_350_578_064_785_4,
-    0.204_432_940_075_298_9,
-    0.209_482_141_084_727_8,
-];
-/// Gauss weights for the odd-indexed Kronrod nodes.
-const WG: [f64; 4] =
-    [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
+use crate::math::quadrature::{WG, WGK, XGK};
 
 /// Where the integrand is cut: `ψ` has dropped by this much from its maximum, so the cut-off
 /// tail is below `e^{−40} ≈ 4e-18` of the integral (concavity bounds the tail by an exponential).

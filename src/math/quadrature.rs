@@ -2,7 +2,7 @@
 //! intervals, and a map of `[0, ∞)` onto `[0, 1)` for integrals over the whole future.
 
 /// Kronrod nodes (positive half, descending; the last is 0) of QUADPACK's QK15.
-const XGK: [f64; 8] = [
+pub(crate) const XGK: [f64; 8] = [
     0.991_455_371_120_812_6,
     0.949_107_912_342_758_5,
     0.864_864_423_359_769_1,
@@ -13,7 +13,7 @@ const XGK: [f64; 8] = [
     0.0,
 ];
 /// Kronrod weights for [`XGK`].
-const WGK: [f64; 8] = [
+pub(crate) const WGK: [f64; 8] = [
     0.022_935_322_010_529_22,
     0.063_092_092_629_978_55,
     0.104_790_010_322_250_2,
@@ -24,7 +24,7 @@ const WGK: [f64; 8] = [
     0.209_482_141_084_727_8,
 ];
 /// Gauss weights for the odd-indexed Kronrod nodes `XGK[1], XGK[3], XGK[5], XGK[7]`.
-const WG: [f64; 4] =
+pub(crate) const WG: [f64; 4] =
     [0.129_484_966_168_869_7, 0.279_705_391_489_276_7, 0.381_830_050_505_118_9, 0.417_959_183_673_469_4];
 
 /// One QK15 panel on `[a, b]`: the Kronrod estimate and `|Kronrod − Gauss|`.

@@ -12,8 +12,8 @@ use crate::{Error, Result};
 /// One part of a customer's value, in money.
 ///
 /// Customer engagement value is a sum of components ([`Engagement`](super::Engagement)): the
-/// crate's CLV ([`FormulaClv`](super::FormulaClv), or a model-based CLV through
-/// [`PrecomputedValue`]), CRV ([`ReferralValue`](super::ReferralValue)), CIV
+/// crate's CLV ([`FormulaClv`](super::FormulaClv), the model-based
+/// [`ModelClv`](super::ModelClv), or values computed elsewhere through [`PrecomputedValue`]), CRV ([`ReferralValue`](super::ReferralValue)), CIV
 /// ([`InfluenceValue`](super::InfluenceValue)) and CKV ([`KnowledgeValue`](super::KnowledgeValue))
 /// implement it, and so can any part a user adds (a partner's commission, a data licence).
 ///

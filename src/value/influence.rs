@@ -303,9 +303,8 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
     /// [`Error::InvalidParameter`]: `attenuation` when the convergence condition
     /// `α·min(max row sum, max column sum) < 1` fails, or it is not in (0, 1]; `tolerance`
     /// unless finite and `> 0`; `own_propensity` for a negative or non-finite value, or all
-    /// zero (no influence to share). [`Error::NotConverged`] (with the last change as
-    /// `gradient_norm`, `log_likelihood` NaN and no parameters) when `max_iterations` sweeps
-    /// do not reach the tolerance.
+    /// zero (no influence to share). [`Error::IterationLimit`] (with the last change) when
+    /// `max_iterations` sweeps do not reach the tolerance.
     pub fn hubbell(
         &self,
         own_propensity: impl Fn(&Id) -> f64,
@@ -354,11 +353,10 @@ impl<Id: Eq + Hash + Clone> InfluenceGraph<Id> {
         let mut previous_change = f64::NAN;
         let last_change = loop {
             if iterations >= options.max_iterations {
-                return Err(Error::NotConverged {
+                return Err(Error::IterationLimit {
+                    what: "Hubbell centrality",
                     iterations,
-                    gradient_norm: previous_change,
-                    log_likelihood: f64::NAN,
-                    parameters: Vec::new(),
+                    last_change: previous_change,
                 });
             }
             iterations += 1;
@@ -615,7 +613,7 @@ mod tests {
         // Symmetric: s = 1/(1 − 0.85) for both.
         assert!((c.status(&1).unwrap() - 1.0 / 0.15).abs() < 1e-9);
         let few = HubbellOptions { attenuation: 0.85, max_iterations: 3, ..Default::default() };
-        assert!(matches!(g.hubbell(|_| 1.0, &few), Err(Error::NotConverged { .. })));
+        assert!(matches!(g.hubbell(|_| 1.0, &few), Err(Error::IterationLimit { .. })));
     }
 
     #[test]

@@ -101,6 +101,7 @@ mod engagement;
 mod equity;
 mod influence;
 mod knowledge;
+mod model_clv;
 mod referral;
 
 pub use clv::{ClvFormula, ConstantRetentionClv, FiniteHorizonClv, FormulaClv, KumarClv, Survival};
@@ -120,6 +121,7 @@ pub use influence::{
     NormBound,
 };
 pub use knowledge::{IdeaContribution, KnowledgeValue};
+pub use model_clv::ModelClv;
 pub use referral::{
     Referral, ReferralBreakdown, ReferralKind, ReferralPeriod, ReferralValue, referral_value,
 };
