@@ -268,8 +268,9 @@ impl Clv {
             .ok_or(Error::overflow("the customer lifetime value"))
     }
 
-    /// [`Clv::value`] for many customers, in order. The work per customer allocates nothing,
-    /// so millions of customers cost one output vector.
+    /// [`Clv::value`] for many customers, in order (over the cores with the `parallel`
+    /// feature). The work per customer allocates nothing, so millions of customers cost one
+    /// output vector.
     ///
     /// # Errors
     /// As [`Clv::value`], for the first customer that fails.
@@ -279,7 +280,7 @@ impl Clv {
         spend: &dyn SpendModel,
         customers: &[CustomerSummary],
     ) -> Result<Vec<Decimal>> {
-        customers.iter().map(|c| self.value(model, spend, c)).collect()
+        super::chunks::try_map(customers, |c| self.value(model, spend, c))
     }
 
     /// The total CLV of a customer base (the residual customer equity of these customers),

@@ -255,20 +255,37 @@ where
 }
 
 /// The weighted total log-likelihood and its gradient (natural parameters).
+///
+/// The rows are summed in fixed chunks of [`CHUNK`](super::chunks::CHUNK) and the chunk sums
+/// added in chunk order, so the result is the same bit for bit with or without the `parallel`
+/// feature and on any number of threads.
 pub(crate) fn total_log_likelihood<const K: usize, const N: usize>(
     likelihood: &impl RowLikelihood<K, N>,
     rows: &Rows<N>,
     params: &[f64; K],
     grad: &mut [f64; K],
 ) -> f64 {
+    let chunk_sums = super::chunks::map_ranges(rows.values.len(), |range| {
+        let values = rows.values.get(range.clone()).unwrap_or(&[]);
+        let weights = rows.weights.get(range).unwrap_or(&[]);
+        let mut total = 0.0;
+        let mut sum = [0.0; K];
+        let mut g = [0.0; K];
+        for (value, &w) in values.iter().zip(weights) {
+            let ll = likelihood.row(params, value, &mut g);
+            total += w * ll;
+            for (acc, gi) in sum.iter_mut().zip(&g) {
+                *acc += w * gi;
+            }
+        }
+        (total, sum)
+    });
     *grad = [0.0; K];
     let mut total = 0.0;
-    let mut g = [0.0; K];
-    for (value, &w) in rows.values.iter().zip(&rows.weights) {
-        let ll = likelihood.row(params, value, &mut g);
-        total += w * ll;
+    for (t, g) in chunk_sums {
+        total += t;
         for (acc, gi) in grad.iter_mut().zip(&g) {
-            *acc += w * gi;
+            *acc += gi;
         }
     }
     total
@@ -411,6 +428,49 @@ mod tests {
             Err(Error::NotEnoughData { .. })
         ));
         assert!(FitOptions { penalizer: -1.0, ..FitOptions::default() }.validate().is_err());
+    }
+
+    /// The chunked sum equals its serial definition bit for bit, on any number of threads.
+    #[test]
+    fn total_does_not_depend_on_the_thread_count() {
+        let like = |p: &[f64; 2], row: &[f64; 1], g: &mut [f64; 2]| {
+            g[0] = 1.0 / p[0] - row[0];
+            g[1] = -row[0].sin() * p[1];
+            p[0].ln() - p[0] * row[0] + (row[0] * p[1]).cos()
+        };
+        let data: Vec<f64> = (0..50_000).map(|i| 0.001 + f64::from(i) * 1.000_37e-3).collect();
+        let rows = Rows::from_rows(&data, None, |t| Ok([*t])).expect("rows");
+        let params = [0.7, 1.3];
+        // Serial reference: chunk sums in chunk order.
+        let mut expected = 0.0;
+        let mut expected_grad = [0.0; 2];
+        for (values, weights) in rows
+            .values
+            .chunks(super::super::chunks::CHUNK)
+            .zip(rows.weights.chunks(super::super::chunks::CHUNK))
+        {
+            let (mut t, mut sum, mut g) = (0.0, [0.0; 2], [0.0; 2]);
+            for (v, w) in values.iter().zip(weights) {
+                t += w * like(&params, v, &mut g);
+                sum[0] += w * g[0];
+                sum[1] += w * g[1];
+            }
+            expected += t;
+            expected_grad[0] += sum[0];
+            expected_grad[1] += sum[1];
+        }
+        let run = || {
+            let mut grad = [0.0; 2];
+            let total = total_log_likelihood(&like, &rows, &params, &mut grad);
+            (total.to_bits(), grad.map(f64::to_bits))
+        };
+        let reference = (expected.to_bits(), expected_grad.map(f64::to_bits));
+        assert_eq!(run(), reference);
+        #[cfg(feature = "parallel")]
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            assert_eq!(pool.install(run), reference, "{threads} threads");
+        }
     }
 
     #[test]

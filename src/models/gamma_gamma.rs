@@ -187,7 +187,7 @@ impl GammaGamma {
     /// # Errors
     /// As the single-customer method, for the first customer that fails.
     pub fn conditional_expected_spend_batch(&self, customers: &[CustomerSummary]) -> Result<Vec<Decimal>> {
-        customers.iter().map(|c| self.conditional_expected_spend(c)).collect()
+        super::chunks::try_map(customers, |c| self.conditional_expected_spend(c))
     }
 
     /// pγ/(q − 1) in `f64`.

@@ -38,6 +38,7 @@
 mod beta_geometric;
 mod bg_bb;
 mod bg_nbd;
+mod chunks;
 mod fit;
 mod mbg_nbd;
 pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
@@ -110,12 +111,14 @@ pub trait PurchaseModel: Send + Sync + std::fmt::Debug {
         numeric_dert(|t| self.conditional_expected_purchases(customer, t), rate, customer.age())
     }
 
-    /// [`PurchaseModel::probability_alive`] for many customers.
+    /// [`PurchaseModel::probability_alive`] for many customers, in order (over the cores with
+    /// the `parallel` feature).
     fn probability_alive_batch(&self, customers: &[CustomerSummary]) -> Vec<f64> {
-        customers.iter().map(|c| self.probability_alive(c)).collect()
+        chunks::map(customers, |c| self.probability_alive(c))
     }
 
-    /// [`PurchaseModel::conditional_expected_purchases`] for many customers over one horizon.
+    /// [`PurchaseModel::conditional_expected_purchases`] for many customers over one horizon,
+    /// in order (over the cores with the `parallel` feature).
     ///
     /// # Errors
     /// As the single-customer method.
@@ -124,7 +127,7 @@ pub trait PurchaseModel: Send + Sync + std::fmt::Debug {
         customers: &[CustomerSummary],
         t: f64,
     ) -> Result<Vec<f64>> {
-        customers.iter().map(|c| self.conditional_expected_purchases(c, t)).collect()
+        chunks::try_map(customers, |c| self.conditional_expected_purchases(c, t))
     }
 }
 
