@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use customer_metrics::{
-    BgBbCustomer, BgBbFitter, BgNbd, BgNbdFitter, Clv, CustomerSummary, Fit, GammaGamma,
-    GammaGammaFitter, MbgNbdFitter, ParetoNbd, ParetoNbdFitter, PurchaseModel,
+    BgBbCustomer, BgBbFitter, BgNbd, BgNbdFitter, Clv, CustomerSummary, Fit, GammaGamma, GammaGammaFitter,
+    MbgNbdFitter, ParetoNbd, ParetoNbdFitter, PurchaseModel,
 };
 use rust_decimal::Decimal;
 
@@ -97,7 +97,10 @@ fn time(dir: &Path) -> Result<(), Boxed> {
     let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
     out.push(("alive_bgnbd_1m", best(5, || Ok(bg.probability_alive_batch(&million)))?));
     let sample = &million[..100_000];
-    out.push(("expected_bgnbd_100k", best(3, || Ok(bg.conditional_expected_purchases_batch(sample, 10.0)?))?));
+    out.push((
+        "expected_bgnbd_100k",
+        best(3, || Ok(bg.conditional_expected_purchases_batch(sample, 10.0)?))?,
+    ));
     let pareto = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
     let pareto_sample = &pareto_data[..100_000.min(pareto_data.len())];
     out.push(("alive_pareto_100k", best(3, || Ok(pareto.probability_alive_batch(pareto_sample)))?));
