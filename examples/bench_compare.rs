@@ -80,6 +80,7 @@ fn best<T>(runs: usize, mut f: impl FnMut() -> Result<T, Boxed>) -> Result<f64, 
     Ok(best)
 }
 
+#[allow(clippy::vec_init_then_push)] // one timed line per task reads best
 fn time(dir: &Path) -> Result<(), Boxed> {
     let cdnow = read_summaries(&dir.join("cdnow.csv"))?;
     let million = read_summaries(&dir.join("bgnbd_1m.csv"))?;
