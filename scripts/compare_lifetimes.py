@@ -56,7 +56,7 @@ def time_lifetimes(d):
     donations = pd.read_csv(os.path.join(d, "donations.csv"))
     spenders = cdnow[cdnow.x > 0]
     out = {}
-    out["fit_bgnbd_cdnow"] = best(5, lambda: BetaGeoFitter().fit(cdnow.x, cdnow.t_x, cdnow.T))
+    out["fit_bgnbd_cdnow"] = best(5, lambda: BetaGeoFitter().fit(cdnow.x, cdnow.t_x, cdnow["T"]))
     out["fit_bgnbd_1m"] = best(1, lambda: BetaGeoFitter().fit(million.x, million.t_x, million["T"]))
     out["fit_pareto_100k"] = best(1, lambda: ParetoNBDFitter().fit(pareto.x, pareto.t_x, pareto["T"]))
     out["fit_mbgnbd_cdnow"] = best(3, lambda: ModifiedBetaGeoFitter().fit(cdnow.x, cdnow.t_x, cdnow["T"]))
