@@ -2,34 +2,34 @@
 Gamma-Gamma): lifetimes 0.11.3 next to mpmath evaluations of the closed forms of
 shared/FORMULAS.md sections 2.1-2.6.
 
-Regenerate (from the crate root, /work/main):
+Regenerate (from the crate root, /work/main; Python 3.11):
 
     python3 -m venv .venv
-    .venv/bin/pip install lifetimes==0.11.3 mpmath==1.4.1 numpy==2.4.6 scipy==1.17.1 \\
-        pandas==3.1.1 autograd==1.9.1 dill==0.4.1 python-dateutil==2.9.0.post0 tzdata==2025.2
+    .venv/bin/pip install lifetimes==0.11.3 mpmath==1.4.1 numpy==2.4.6 scipy==1.17.1 pandas==3.1.1 \
+        autograd==1.9.1 dill==0.4.1 python-dateutil==4.0.0 tzdata==2026.6
     .venv/bin/python scripts/model_fixtures.py
 
-(Python 3.11. lifetimes 0.11.3 works unchanged with these current numpy/pandas/scipy/autograd
-releases; no older pins were needed. The versions actually used are written to every file's
-"versions" field: that field, not this docstring, is authoritative.) Deterministic: a fixed
-numpy seed (SEED) draws every random point, and the Pareto/NBD fit's random start is seeded too.
-Runtime a few minutes.
+lifetimes 0.11.3 works unchanged with these current numpy/pandas/scipy/autograd releases; no
+older pins were needed. The versions actually used are also written to every file's "versions"
+field. Deterministic: a fixed numpy seed (SEED) draws every random point and the Pareto/NBD fit's
+random start is seeded too; only "fit_seconds" changes between runs. Runs the cases in two
+processes; about 3 minutes on an idle 2-core machine (8 minutes on a loaded one).
 
 Files written (all under tests/data/):
 
 * model_lifetimes.json: "normal" cases. For each of the five models, random points at three
   parameter sets (the published MLE of REFERENCES.md, and two random sets with every parameter
-  log-uniform in [0.05, 20]), plus the REFERENCES.md points. Each case holds the inputs, the
-  values lifetimes returns ("lifetimes") and the mpmath values ("mpmath", 50 digits, rounded to
-  double at the end). A quantity that lifetimes returns as NaN, +-inf, a probability outside
-  [0, 1] or a negative expectation (or that raises) is null in "lifetimes" and described in
-  the case's "lifetimes_failures" string.
+  log-uniform in [0.05, 20]), plus the REFERENCES.md points ("label"). Each case holds the
+  inputs, the values lifetimes returns ("lifetimes") and the mpmath values ("mpmath", 50 digits,
+  rounded to double at the end). A quantity that lifetimes returns as NaN, +-inf, a probability
+  outside [0, 1] or a negative expectation (or that raises) is null in "lifetimes" and described
+  in the case's "lifetimes_failures" string.
 * model_mpmath_extreme.json: same format, numerically hard inputs (x up to 1e5, T and t up to
   1e4, parameters 1e-3 .. 1e3, alpha/beta = 1e+-6, t_x = 0 with x > 0, t_x = T, a = 1 exactly
-  for BG/NBD and MBG/NBD, s = 1 exactly for Pareto/NBD, BG/BB with up to 1000 opportunities).
-  Every mpmath value here was computed by two independent methods (closed form vs. integral /
-  direct sum, or at two working precisions) that agree to REL_TOL_EXTREME; values that did not
-  are not stored (see that file's "notes" and "dropped").
+  for BG/NBD and MBG/NBD (the limit is given), s = 1 and alpha = beta exactly for Pareto/NBD,
+  gamma = 1 for BG/BB, BG/BB with up to 1000 opportunities). Every mpmath value was computed by
+  two independent methods that agree to REL_TOL_EXTREME (1e-13) relative; a case whose methods
+  disagree or do not converge is dropped and listed under "dropped" (none in the committed file).
 * model_fits_lifetimes.json: lifetimes' maximum-likelihood fits on CDNOW (BG/NBD, MBG/NBD,
   Pareto/NBD; Gamma-Gamma on the customers with x >= 1) and on the donations data (BG/BB,
   weighted), with the parameters, the total log-likelihood recomputed with mpmath at the fitted
@@ -39,7 +39,7 @@ Conventions (the Rust tests read these): x = frequency, t_x = recency, T = age, 
 params bg_nbd / mbg_nbd [r, alpha, a, b], pareto_nbd [r, alpha, s, beta], gamma_gamma [p, q, v],
 bg_bb [alpha, beta, gamma, delta]. For bg_bb, "T" is the number n of transaction opportunities
 of FORMULAS.md 2.4, "t" the number n* of future opportunities, "n" the count of the pmf and "m"
-the look-ahead of lifetimes' P(alive at n + m).
+the look-ahead of lifetimes' P(alive at n + m). See each file's "notes" for the full key list.
 """
 
 import importlib.metadata as md
@@ -47,7 +47,6 @@ import json
 import math
 import pathlib
 import platform
-import sys
 import time
 import warnings
 
@@ -442,15 +441,6 @@ def G_dert_pint(a, bp, k, beta0, delta, dps, rtol):
     with mp.workdps(dps):
         anchors = beta_anchor_points(a, bp) + [beta0 * delta / k, beta0 * delta]
         return (k / (beta0 * delta)) * beta_expect(g, a, bp, anchors, rtol)
-
-
-def G_dert_tint(a, bp, k, beta0, delta):
-    """t-integral of the closed form G (hyp2f1) against delta e^{-delta t}."""
-    a, bp, k, beta0, delta = map(M, (a, bp, k, beta0, delta))
-    with mp.workdps(CHECK_DPS):
-        Gf = (lambda t: G_pfaff(a, bp, k, beta0, t)) if a == 1 else (lambda t: G_closed(a, bp, k, beta0, t))
-        pts = offset_ladder(0, mp.inf, [beta0 / k, beta0, 1 / delta, 30 / delta])
-        return aquad(lambda t: delta * mp.exp(-delta * t) * Gf(t), pts, CHECK_RTOL)
 
 
 def G_dert_vint(a, bp, k, beta0, delta, dps, rtol):

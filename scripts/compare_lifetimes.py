@@ -1,0 +1,149 @@
+"""Times lifetimes 0.11.3 and this crate on the same data in one run and prints the ratios.
+
+Setup (once; the same pinned versions as scripts/model_fixtures.py):
+
+    python3 -m venv .venv
+    .venv/bin/pip install lifetimes==0.11.3 numpy==2.4.6 scipy==1.17.1 \\
+        pandas==3.1.1 autograd==1.9.1 dill==0.4.1 python-dateutil==2.9.0.post0 tzdata==2025.2
+
+Run (on a quiet machine; about two minutes):
+
+    .venv/bin/python scripts/compare_lifetimes.py
+
+The script builds `examples/bench_compare.rs` in release mode, lets it write the simulated data
+sets (1 million BG/NBD customers, 100,000 Pareto/NBD customers, from the crate's seeded
+simulators) into a temporary directory next to the CDNOW summary and the donations table,
+times lifetimes on those files (best of a few runs, single process), then runs the Rust binary
+on the same files and prints a markdown table of the timings, the ratios and the goals of
+issue 4. Pass `--features parallel` (and set RAYON_NUM_THREADS) to time the parallel build.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from lifetimes import (
+    BetaGeoBetaBinomFitter,
+    BetaGeoFitter,
+    GammaGammaFitter,
+    ModifiedBetaGeoFitter,
+    ParetoNBDFitter,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+warnings.filterwarnings("ignore")
+
+
+def best(runs, f):
+    out = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        f()
+        out = min(out, time.perf_counter() - start)
+    return out
+
+
+def time_lifetimes(d):
+    cdnow = pd.read_csv(os.path.join(d, "cdnow.csv"))
+    million = pd.read_csv(os.path.join(d, "bgnbd_1m.csv"))
+    pareto = pd.read_csv(os.path.join(d, "pareto_100k.csv"))
+    donations = pd.read_csv(os.path.join(d, "donations.csv"))
+    spenders = cdnow[cdnow.x > 0]
+    out = {}
+    out["fit_bgnbd_cdnow"] = best(5, lambda: BetaGeoFitter().fit(cdnow.x, cdnow.t_x, cdnow["T"]))
+    out["fit_bgnbd_1m"] = best(1, lambda: BetaGeoFitter().fit(million.x, million.t_x, million["T"]))
+    out["fit_pareto_100k"] = best(1, lambda: ParetoNBDFitter().fit(pareto.x, pareto.t_x, pareto["T"]))
+    out["fit_mbgnbd_cdnow"] = best(3, lambda: ModifiedBetaGeoFitter().fit(cdnow.x, cdnow.t_x, cdnow["T"]))
+    out["fit_bgbb_donations"] = best(
+        3,
+        lambda: BetaGeoBetaBinomFitter().fit(
+            donations.frequency, donations.recency, donations.periods, donations.weights
+        ),
+    )
+    out["fit_gamma_gamma_cdnow"] = best(3, lambda: GammaGammaFitter().fit(spenders.x, spenders.zbar))
+    # Scoring at the CDNOW estimates (the same parameters as the Rust side).
+    bg = BetaGeoFitter()
+    bg.params_ = pd.Series(dict(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    bg.predict = bg.conditional_expected_number_of_purchases_up_to_time
+    x, t_x, T = million.x.values, million.t_x.values, million["T"].values
+    out["alive_bgnbd_1m"] = best(3, lambda: bg.conditional_probability_alive(x, t_x, T))
+    xs, ts, Ts = x[:100_000], t_x[:100_000], T[:100_000]
+    out["expected_bgnbd_100k"] = best(
+        3, lambda: bg.conditional_expected_number_of_purchases_up_to_time(10.0, xs, ts, Ts)
+    )
+    pn = ParetoNBDFitter()
+    pn.params_ = pd.Series(dict(r=0.553, alpha=10.578, s=0.606, beta=11.669))
+    px, pt, pT = pareto.x.values, pareto.t_x.values, pareto["T"].values
+    out["alive_pareto_100k"] = best(3, lambda: pn.conditional_probability_alive(px, pt, pT))
+    out["expected_pareto_100k"] = best(
+        3, lambda: pn.conditional_expected_number_of_purchases_up_to_time(10.0, px, pt, pT)
+    )
+    gg = GammaGammaFitter()
+    gg.params_ = pd.Series(dict(p=6.25, q=3.74, v=15.44))
+    # 12 monthly steps of 30 days on weekly data (lifetimes' own CLV definition; the crate uses
+    # 12 steps of 4.345 weeks: the same amount of work).
+    out["clv12_cdnow"] = best(
+        3,
+        lambda: gg.customer_lifetime_value(
+            bg, spenders.x, spenders.t_x, spenders["T"], spenders.zbar, time=12, discount_rate=0.01, freq="W"
+        ),
+    )
+    return out
+
+
+# (key, what, customers per run for a throughput column or None, goal ratio)
+GOALS = [
+    ("fit_bgnbd_cdnow", "BG/NBD fit, CDNOW (2,357)", None, 50),
+    ("fit_bgnbd_1m", "BG/NBD fit, 1M simulated", None, 10),
+    ("fit_pareto_100k", "Pareto/NBD fit, 100k simulated", None, 20),
+    ("fit_mbgnbd_cdnow", "MBG/NBD fit, CDNOW", None, 20),
+    ("fit_bgbb_donations", "BG/BB fit, donations (11,104)", None, 20),
+    ("fit_gamma_gamma_cdnow", "Gamma-Gamma fit, CDNOW spenders", None, 20),
+    ("alive_bgnbd_1m", "BG/NBD P(alive), 1M", 1_000_000, None),
+    ("expected_bgnbd_100k", "BG/NBD E[Y(10)], 100k", 100_000, 5),
+    ("alive_pareto_100k", "Pareto/NBD P(alive), 100k", 100_000, 10),
+    ("expected_pareto_100k", "Pareto/NBD E[Y(10)], 100k", 100_000, 10),
+    ("clv12_cdnow", "CLV 12 periods (BG/NBD × Gamma-Gamma), CDNOW spenders", 1_402, 20),
+]
+
+
+def main():
+    features = sys.argv[1:]
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(
+            ["cargo", "build", "--release", "--example", "bench_compare", *features], cwd=ROOT, check=True
+        )
+        binary = os.path.join(ROOT, "target", "release", "examples", "bench_compare")
+        subprocess.run([binary, "simulate", d], check=True)
+        summary = pd.read_csv(os.path.join(ROOT, "tests", "data", "cdnow_summary.csv"))
+        summary[["x", "t_x", "T", "zbar"]].to_csv(os.path.join(d, "cdnow.csv"), index=False)
+        pd.read_csv(os.path.join(ROOT, "tests", "data", "donations.csv")).to_csv(
+            os.path.join(d, "donations.csv"), index=False
+        )
+        py = time_lifetimes(d)
+        rust = json.loads(subprocess.run([binary, "time", d], check=True, capture_output=True, text=True).stdout)
+    print(f"lifetimes 0.11.3 (numpy {np.__version__}) vs customer-metrics {' '.join(features) or '(serial)'}\n")
+    print("| task | lifetimes | this crate | ratio | goal | met |")
+    print("|---|---|---|---|---|---|")
+    for key, what, n, goal in GOALS:
+        a, b = py[key], rust[key]
+        ratio = a / b
+        if n is None:
+            cells = f"{a * 1e3:.1f} ms | {b * 1e3:.2f} ms"
+        else:
+            cells = f"{n / a / 1e6:.2f} M/s | {n / b / 1e6:.2f} M/s"
+        if key == "alive_bgnbd_1m":
+            goal_text, met = "≥ 30 M/s", n / b >= 30e6
+        else:
+            goal_text, met = f"≥ {goal}×", ratio >= goal
+        print(f"| {what} | {cells} | {ratio:.1f}× | {goal_text} | {'yes' if met else 'no'} |")
+
+
+if __name__ == "__main__":
+    main()
