@@ -549,6 +549,150 @@ pub(crate) fn fit(
     Err(last_error)
 }
 
+/// The fitted-model type, its fitter alias and its trait implementations for one member of the
+/// family (BG/NBD or MBG/NBD): the two differ only in their docs, their name and their
+/// [`Dropout`].
+macro_rules! beta_geometric_model {
+    (
+        $(#[$doc:meta])*
+        model $name:ident, fitter $fitter:ident, label $label:literal, dropout $dropout:expr;
+        simulate: $(#[$sim:meta])*
+    ) => {
+        $crate::serde_checked::checked_serde! {
+            $(#[$doc])*
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct $name {
+        r: f64,
+        alpha: f64,
+        a: f64,
+        b: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<$crate::models::FitReport>,
+    }
+    check = |m| $name::new(m.r, m.alpha, m.a, m.b).map(|checked| $name { report: m.report, ..checked })
+}
+
+#[doc = concat!("Fits a [`", stringify!($name), "`] by maximum likelihood (rows: [`CustomerSummary`](crate::CustomerSummary), using")]
+#[doc = "frequency, recency and age)."]
+pub type $fitter = $crate::models::Fitter<$name>;
+
+impl $name {
+    /// A model with the given parameters: `r`, `alpha` (shape and rate of the gamma
+    /// distribution of purchase rates λ) and `a`, `b` (the beta distribution of dropout
+    /// probabilities p).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the first parameter
+    /// that is not a finite number `> 0`.
+    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> $crate::Result<Self> {
+        $crate::models::beta_geometric::Params::new(r, alpha, a, b)?;
+        Ok($name { r, alpha, a, b, report: None })
+    }
+
+    /// r: shape of the gamma distribution of purchase rates.
+    #[must_use]
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+
+    /// α: rate (inverse scale, in the time unit of the data) of the gamma distribution of
+    /// purchase rates.
+    #[must_use]
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// a: first shape of the beta distribution of dropout probabilities.
+    #[must_use]
+    pub fn a(&self) -> f64 {
+        self.a
+    }
+
+    /// b: second shape of the beta distribution of dropout probabilities.
+    #[must_use]
+    pub fn b(&self) -> f64 {
+        self.b
+    }
+
+    /// The fit report (standard errors in the order r, α, a, b), if the model was fitted.
+    #[must_use]
+    pub fn report(&self) -> Option<&$crate::models::FitReport> {
+        self.report.as_ref()
+    }
+
+    fn params(&self) -> $crate::models::beta_geometric::Params {
+        $crate::models::beta_geometric::Params { r: self.r, alpha: self.alpha, a: self.a, b: self.b }
+    }
+
+    $(#[$sim])*
+    pub fn simulate(&self, ages: &[f64], seed: u64) -> $crate::Result<Vec<$crate::models::SimulatedCustomer>> {
+        $crate::models::beta_geometric::simulate($dropout, self.params(), ages, seed)
+    }
+}
+
+impl $crate::models::PurchaseModel for $name {
+    fn name(&self) -> &'static str {
+        $label
+    }
+
+    fn log_likelihood(&self, customer: &$crate::summary::CustomerSummary) -> f64 {
+        $crate::models::beta_geometric::customer_log_likelihood($dropout, self.params(), customer)
+    }
+
+    fn probability_alive(&self, customer: &$crate::summary::CustomerSummary) -> f64 {
+        $crate::models::beta_geometric::probability_alive(
+            $dropout,
+            self.params(),
+            f64::from(customer.frequency()),
+            customer.recency(),
+            customer.age(),
+        )
+    }
+
+    fn expected_purchases(&self, t: f64) -> $crate::Result<f64> {
+        Ok($crate::models::beta_geometric::expected_purchases($dropout, self.params(), $crate::models::check_horizon(t)?))
+    }
+
+    fn conditional_expected_purchases(&self, customer: &$crate::summary::CustomerSummary, t: f64) -> $crate::Result<f64> {
+        let t = $crate::models::check_horizon(t)?;
+        let x = f64::from(customer.frequency());
+        Ok($crate::models::beta_geometric::conditional_expected_purchases(
+            $dropout,
+            self.params(),
+            x,
+            customer.recency(),
+            customer.age(),
+            t,
+        ))
+    }
+
+    fn probability_of_purchases(&self, n: u32, t: f64) -> $crate::Result<f64> {
+        Ok($crate::models::beta_geometric::probability_of_purchases($dropout, self.params(), n, $crate::models::check_horizon(t)?))
+    }
+}
+
+impl $crate::models::Fit for $crate::models::Fitter<$name> {
+    type Row = $crate::summary::CustomerSummary;
+    type Model = $name;
+
+    fn fit(&self, rows: &[$crate::summary::CustomerSummary]) -> $crate::Result<$name> {
+        fit(self, rows, None)
+    }
+
+    fn fit_weighted(&self, rows: &[$crate::summary::CustomerSummary], weights: &[f64]) -> $crate::Result<$name> {
+        fit(self, rows, Some(weights))
+    }
+}
+
+fn fit(fitter: &$fitter, rows: &[$crate::summary::CustomerSummary], weights: Option<&[f64]>) -> $crate::Result<$name> {
+    let initial = fitter.initial_model().map($name::params);
+    let (p, report) = $crate::models::beta_geometric::fit($dropout, rows, weights, fitter.settings(), initial)?;
+    Ok($name { r: p.r, alpha: p.alpha, a: p.a, b: p.b, report: Some(report) })
+}
+    };
+}
+pub(crate) use beta_geometric_model;
+
 #[cfg(test)]
 mod tests {
     use super::*;
