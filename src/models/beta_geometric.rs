@@ -17,10 +17,11 @@
 //!   `m` the coins of `n` purchases and NB the negative binomial of the purchases of an
 //!   immortal customer (Fader, Hardie & Lee 2005, Eq. 8, and its MBG/NBD analogue).
 
-use crate::math::gamma_shift::ln_beta_precise as ln_beta;
+use crate::math::gamma_shift::{ln_beta_precise as ln_beta, rising_table};
 use crate::math::quadrature::integrate;
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_beta_inc, ln_gamma, log_add_exp};
+use crate::models::fit::RowLikelihood;
 use crate::models::{FitOptions, FitReport, Rows, SimulatedCustomer, check_ages, check_positive, maximize};
 use crate::summary::CustomerSummary;
 use crate::{Error, Result};
@@ -112,13 +113,24 @@ fn logistic_of_neg(d: f64) -> f64 {
 }
 
 /// Log-likelihood of one customer `[x, t_x, T]`, with `∂ ln L/∂(r, α, a, b)` written into
-/// `grad`: the overflow-safe form of note 027,
-/// `ln L = D₁ + r ln α − (r+x) ln(α+t_x) + ln(C₃ + δ_{m>0} C₄)`,
-/// `C₃ = ((α+t_x)/(α+T))^{r+x}`, `C₄ = a/(b+m−1)`, with the sum taken in log space.
+/// `grad`.
 pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], grad: &mut [f64; 4]) -> f64 {
-    let [r, alpha, a, b] = *p;
+    let counts = count_terms(dropout, p, row[0]);
+    row_log_likelihood(p, p[1].ln(), row, &counts, grad)
+}
+
+/// [`log_likelihood`] given the count terms of the row's `x` and `ln α`: the overflow-safe form
+/// of note 027, `ln L = D₁ + r ln α − (r+x) ln(α+t_x) + ln(C₃ + δ_{m>0} C₄)`,
+/// `C₃ = ((α+t_x)/(α+T))^{r+x}`, `C₄ = a/(b+m−1)`, with the sum taken in log space.
+fn row_log_likelihood(
+    p: &[f64; 4],
+    ln_alpha: f64,
+    row: &[f64; 3],
+    counts: &CountTerms,
+    grad: &mut [f64; 4],
+) -> f64 {
+    let [r, alpha, a, _] = *p;
     let [x, t_x, age] = *row;
-    let m = dropout.coins(x);
     let c = r + x;
     let at = alpha + t_x;
     let a_big = alpha + age;
@@ -127,42 +139,70 @@ pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], gra
     let log_ratio = ((age - t_x) / at).ln_1p();
     let ln_c3 = -c * log_ratio;
     // Weights of the two terms of the sum: w₃ = C₃/(C₃ + C₄) (= P(alive)), w₄ = 1 − w₃.
-    let (ln_sum, w3, w4, d_b_tail) = if m > 0.0 {
-        let bm1 = b + m - 1.0;
-        let ln_c4 = (a / bm1).ln();
-        // One exponential for the log-sum and both weights: e = e^{−|ln C₃ − ln C₄|} ≤ 1.
-        let d = ln_c4 - ln_c3;
-        let e = (-d.abs()).exp();
-        let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
-        let (w3, w4) = if d > 0.0 { (small, big) } else { (big, small) };
-        (ln_c3.max(ln_c4) + e.ln_1p(), w3, w4, w4 / bm1)
-    } else {
-        (ln_c3, 1.0, 0.0, 0.0)
+    let (ln_sum, w3, w4) = match counts.ln_c4 {
+        Some(ln_c4) => {
+            // One exponential for the log-sum and both weights: e = e^{−|ln C₃ − ln C₄|} ≤ 1.
+            let d = ln_c4 - ln_c3;
+            let e = (-d.abs()).exp();
+            let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+            let (w3, w4) = if d > 0.0 { (small, big) } else { (big, small) };
+            (ln_c3.max(ln_c4) + e.ln_1p(), w3, w4)
+        }
+        None => (ln_c3, 1.0, 0.0),
     };
-    let counts = count_terms(r, b, a + b, x, m);
-    let ln_alpha = alpha.ln();
     let ll = counts.ln_ratio + r * ln_alpha - c * ln_at + ln_sum;
     // ∂/∂r: ψ(r+x) − ψ(r) + ln α − ln(α+t_x) + w₃·ln C₃/(r+x).
     grad[0] = counts.psi_r + ln_alpha - ln_at - w3 * log_ratio;
     // ∂/∂α: r/α − (r+x)·[w₃/(α+T) + w₄/(α+t_x)].
     grad[1] = r / alpha - c * (w3 / a_big + w4 / at);
     grad[2] = -counts.psi_ab + w4 / a;
-    grad[3] = counts.psi_b - counts.psi_ab - d_b_tail;
+    grad[3] = counts.psi_b - counts.psi_ab - w4 * counts.inv_bm1;
     ll
 }
 
-/// The count-dependent gamma terms of the likelihood: `ln[Γ(r+x)/Γ(r)] + ln[B(a, b+m)/B(a, b)]`
-/// and the digamma differences `ψ(r+x) − ψ(r)`, `ψ(b+m) − ψ(b)`, `ψ(a+b+m) − ψ(a+b)`.
+/// The terms of the likelihood that depend on the parameters and the count `x` only:
+/// `ln[Γ(r+x)/Γ(r)] + ln[B(a, b+m)/B(a, b)]`, the digamma differences `ψ(r+x) − ψ(r)`,
+/// `ψ(b+m) − ψ(b)`, `ψ(a+b+m) − ψ(a+b)`, and for `m > 0` `ln C₄ = ln(a/(b+m−1))` and
+/// `1/(b+m−1)`.
+#[derive(Debug, Clone, Copy)]
 struct CountTerms {
     ln_ratio: f64,
     psi_r: f64,
     psi_b: f64,
     psi_ab: f64,
+    ln_c4: Option<f64>,
+    inv_bm1: f64,
 }
 
-/// [`CountTerms`] with one logarithm and one loop when the counts are small (most customers),
-/// through `ln Γ` and `ψ` otherwise.
-fn count_terms(r: f64, b: f64, ab: f64, x: f64, m: f64) -> CountTerms {
+impl CountTerms {
+    /// The terms from the rising factorials `(ln Γ(z+n) − ln Γ(z), ψ(z+n) − ψ(z))` of `r` at
+    /// `x` and of `b`, `a+b` at `m`.
+    fn new(
+        a: f64,
+        b: f64,
+        m: f64,
+        r_rising: (f64, f64),
+        b_rising: (f64, f64),
+        ab_rising: (f64, f64),
+    ) -> Self {
+        let bm1 = b + m - 1.0;
+        CountTerms {
+            ln_ratio: r_rising.0 + b_rising.0 - ab_rising.0,
+            psi_r: r_rising.1,
+            psi_b: b_rising.1,
+            psi_ab: ab_rising.1,
+            ln_c4: (m > 0.0).then(|| (a / bm1).ln()),
+            inv_bm1: if m > 0.0 { 1.0 / bm1 } else { 0.0 },
+        }
+    }
+}
+
+/// [`CountTerms`] of one count, with one logarithm and one loop when the counts are small
+/// (most customers), through `ln Γ` and `ψ` otherwise.
+fn count_terms(dropout: Dropout, p: &[f64; 4], x: f64) -> CountTerms {
+    let [r, _, a, b] = *p;
+    let m = dropout.coins(x);
+    let ab = a + b;
     if m <= SMALL_COUNT && r.max(ab) < 1e30 {
         // x ≤ m ≤ 8: Π_{j<x}(r+j)·Π_{j<m}(b+j)/(a+b+j).
         let (mut product, mut psi_r, mut psi_b, mut psi_ab) = (1.0, 0.0, 0.0, 0.0);
@@ -177,13 +217,65 @@ fn count_terms(r: f64, b: f64, ab: f64, x: f64, m: f64) -> CountTerms {
             psi_ab += 1.0 / (ab + j);
             j += 1.0;
         }
-        CountTerms { ln_ratio: product.ln(), psi_r, psi_b, psi_ab }
+        CountTerms::new(a, b, m, (product.ln(), psi_r), (0.0, psi_b), (0.0, psi_ab))
     } else {
-        CountTerms {
-            ln_ratio: ln_rising(r, x) + ln_rising(b, m) - ln_rising(ab, m),
-            psi_r: digamma_rising(r, x),
-            psi_b: digamma_rising(b, m),
-            psi_ab: digamma_rising(ab, m),
+        let rising = |z: f64, n: f64| (ln_rising(z, n), digamma_rising(z, n));
+        CountTerms::new(a, b, m, rising(r, x), rising(b, m), rising(ab, m))
+    }
+}
+
+/// The likelihood of a fit: [`row_log_likelihood`] with the [`CountTerms`] of the counts
+/// `x < table_len` tabulated once per evaluation (one pass of the rising-factorial recurrences)
+/// and larger counts evaluated per row.
+struct Likelihood {
+    dropout: Dropout,
+    table_len: usize,
+}
+
+/// The largest count table: 3 logarithms per entry per evaluation.
+const COUNT_TABLE_MAX: usize = 1024;
+
+impl Likelihood {
+    fn new(dropout: Dropout, rows: &Rows<3>) -> Self {
+        let max_x = rows.values.iter().map(|v| v[0]).fold(0.0, f64::max);
+        // `as` saturates; the table covers 0..=max_x up to the cap.
+        let table_len = (max_x as usize).saturating_add(1).min(COUNT_TABLE_MAX);
+        Likelihood { dropout, table_len }
+    }
+}
+
+impl RowLikelihood<4, 3> for Likelihood {
+    type Prepared = (f64, Vec<CountTerms>);
+
+    fn prepare(&self, p: &[f64; 4]) -> Self::Prepared {
+        let [r, alpha, a, b] = *p;
+        let extra = usize::from(self.dropout == Dropout::AlsoAtFirstPurchase);
+        let r_table = rising_table(r, self.table_len);
+        let b_table = rising_table(b, self.table_len + extra);
+        let ab_table = rising_table(a + b, self.table_len + extra);
+        let table = r_table
+            .iter()
+            .enumerate()
+            .map(|(x, &r_rising)| {
+                let m = x + extra;
+                let at = |t: &[(f64, f64)]| t.get(m).copied().unwrap_or_default();
+                CountTerms::new(a, b, m as f64, r_rising, at(&b_table), at(&ab_table))
+            })
+            .collect();
+        (alpha.ln(), table)
+    }
+
+    fn row(
+        &self,
+        (ln_alpha, table): &Self::Prepared,
+        p: &[f64; 4],
+        row: &[f64; 3],
+        grad: &mut [f64; 4],
+    ) -> f64 {
+        // Counts are whole numbers (u32 frequencies); `as` saturates beyond the table.
+        match table.get(row[0] as usize) {
+            Some(counts) => row_log_likelihood(p, *ln_alpha, row, counts, grad),
+            None => row_log_likelihood(p, *ln_alpha, row, &count_terms(self.dropout, p, row[0]), grad),
         }
     }
 }
@@ -513,7 +605,7 @@ pub(crate) fn fit(
     initial: Option<Params>,
 ) -> Result<(Params, FitReport)> {
     let rows = Rows::from_rows(customers, weights, |c| Ok(row_of(c)))?;
-    let likelihood = |p: &[f64; 4], row: &[f64; 3], g: &mut [f64; 4]| log_likelihood(dropout, p, row, g);
+    let likelihood = Likelihood::new(dropout, &rows);
     let starts: Vec<[f64; 4]> = match initial {
         Some(p) => vec![p.array()],
         None => {
@@ -538,15 +630,8 @@ pub(crate) fn fit(
             ]
         }
     };
-    let mut last_error = Error::NotEnoughData { what: "a maximum-likelihood fit", needed: 1, got: 0 };
-    for start in &starts {
-        match maximize(&likelihood, &rows, std::slice::from_ref(start), options) {
-            Ok(([r, alpha, a, b], report)) => return Ok((Params { r, alpha, a, b }, report)),
-            Err(e @ Error::NotConverged { .. }) => last_error = e,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last_error)
+    let ([r, alpha, a, b], report) = maximize(&likelihood, &rows, &starts, options)?;
+    Ok((Params { r, alpha, a, b }, report))
 }
 
 /// The fitted-model type, its fitter alias and its trait implementations for one member of the
@@ -699,6 +784,32 @@ mod tests {
 
     fn params() -> Params {
         Params { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }
+    }
+
+    #[test]
+    fn tabulated_counts_match_the_direct_likelihood() {
+        // Counts inside the table (small and beyond the product loop) and beyond its end.
+        let mut rows = Rows { values: Vec::new(), weights: Vec::new() };
+        for x in [0.0, 1.0, 3.0, 8.0, 9.0, 40.0, 700.0, 1023.0, 1024.0, 5000.0] {
+            rows.values.push([x, 0.7 * (x + 1.0), 6000.0]);
+            rows.weights.push(1.0);
+        }
+        for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
+            let likelihood = Likelihood::new(dropout, &rows);
+            for p in [params().array(), [3.1, 0.2, 12.0, 0.05]] {
+                let prepared = likelihood.prepare(&p);
+                for row in &rows.values {
+                    let (mut g_table, mut g_direct) = ([0.0; 4], [0.0; 4]);
+                    let table = likelihood.row(&prepared, &p, row, &mut g_table);
+                    let direct = log_likelihood(dropout, &p, row, &mut g_direct);
+                    let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1.0);
+                    assert!(close(table, direct), "{dropout:?} {row:?}: {table} vs {direct}");
+                    for (t, d) in g_table.iter().zip(&g_direct) {
+                        assert!(close(*t, *d), "{dropout:?} {row:?}: {g_table:?} vs {g_direct:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

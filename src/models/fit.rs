@@ -240,16 +240,32 @@ impl<const N: usize> Rows<N> {
 
 /// A likelihood to maximise: the log-likelihood of one row at natural parameters, with its
 /// gradient with respect to those parameters written into `grad`.
+///
+/// `prepare` runs once per evaluation of the total (once per parameter vector), before the
+/// rows: a model puts there what depends on the parameters alone, or on the parameters and a
+/// row's small integer count (a table of `ln Γ(r + x) − ln Γ(r)` over the counts present), so
+/// that the per-row work is only what depends on the row. Closures are likelihoods with
+/// nothing to prepare.
 pub(crate) trait RowLikelihood<const K: usize, const N: usize>: Sync {
+    /// What `prepare` computes from the parameters.
+    type Prepared: Sync;
+
+    /// The per-evaluation values at `params`.
+    fn prepare(&self, params: &[f64; K]) -> Self::Prepared;
+
     /// Log-likelihood of `row` at `params`; writes `∂ ln L / ∂ params` into `grad`.
-    fn row(&self, params: &[f64; K], row: &[f64; N], grad: &mut [f64; K]) -> f64;
+    fn row(&self, prepared: &Self::Prepared, params: &[f64; K], row: &[f64; N], grad: &mut [f64; K]) -> f64;
 }
 
 impl<const K: usize, const N: usize, F> RowLikelihood<K, N> for F
 where
     F: Fn(&[f64; K], &[f64; N], &mut [f64; K]) -> f64 + Sync,
 {
-    fn row(&self, params: &[f64; K], row: &[f64; N], grad: &mut [f64; K]) -> f64 {
+    type Prepared = ();
+
+    fn prepare(&self, _: &[f64; K]) {}
+
+    fn row(&self, (): &(), params: &[f64; K], row: &[f64; N], grad: &mut [f64; K]) -> f64 {
         self(params, row, grad)
     }
 }
@@ -265,6 +281,7 @@ pub(crate) fn total_log_likelihood<const K: usize, const N: usize>(
     params: &[f64; K],
     grad: &mut [f64; K],
 ) -> f64 {
+    let prepared = likelihood.prepare(params);
     let chunk_sums = super::chunks::map_ranges(rows.values.len(), |range| {
         let values = rows.values.get(range.clone()).unwrap_or(&[]);
         let weights = rows.weights.get(range).unwrap_or(&[]);
@@ -272,7 +289,7 @@ pub(crate) fn total_log_likelihood<const K: usize, const N: usize>(
         let mut sum = [0.0; K];
         let mut g = [0.0; K];
         for (value, &w) in values.iter().zip(weights) {
-            let ll = likelihood.row(params, value, &mut g);
+            let ll = likelihood.row(&prepared, params, value, &mut g);
             total += w * ll;
             for (acc, gi) in sum.iter_mut().zip(&g) {
                 *acc += w * gi;
@@ -291,8 +308,9 @@ pub(crate) fn total_log_likelihood<const K: usize, const N: usize>(
     total
 }
 
-/// Maximises the weighted log-likelihood over the log-parameters from each start in turn,
-/// keeping the best converged estimate; returns the estimate and its report.
+/// Maximises the weighted log-likelihood over the log-parameters from each start in turn until
+/// one converges (the starts go from the most to the least likely to succeed); returns the
+/// estimate and its report.
 ///
 /// # Errors
 /// [`Error::NotEnoughData`] without rows; [`Error::NotConverged`] when no start converges
@@ -336,8 +354,12 @@ pub(crate) fn maximize<const K: usize, const N: usize>(
             None => true,
             Some(b) => (m.converged && !b.converged) || (m.converged == b.converged && m.value < b.value),
         };
+        let converged = m.converged;
         if better {
             best = Some(m);
+        }
+        if converged {
+            break;
         }
     }
     let Some(m) = best else {

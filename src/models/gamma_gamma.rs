@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::check_positive;
-use super::fit::{Fit, FitReport, Fitter};
+use super::fit::{Fit, FitReport, Fitter, RowLikelihood};
 use super::{Rows, maximize};
 use crate::math::gamma_shift::{digamma_shift, ln_gamma_shift};
 use crate::math::random::Rng;
@@ -288,21 +288,100 @@ pub(crate) fn to_decimal(value: f64, what: &'static str) -> Result<Decimal> {
 }
 
 /// `ln f(z̄ | p, q, γ, x)` of one row `[x, z̄]` (x ≥ 1, z̄ > 0); with `grad`, also its gradient
-/// with respect to (p, q, γ). Written so that the large `px` terms cancel analytically:
-/// `ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ − px ln(1 + γ/(z̄x)) − q ln(γ + z̄x) − ln z̄`.
+/// with respect to (p, q, γ).
 fn row_log_likelihood(params: &[f64; 3], row: &[f64; 2], grad: Option<&mut [f64; 3]>) -> f64 {
+    let terms = CountTerms::new(params, row[0]);
+    row_with_terms(params, row, &terms, grad)
+}
+
+/// The terms of the likelihood that depend on the parameters and the count `x` only:
+/// `ln Γ(px+q) − ln Γ(px) − ln Γ(q)`, `ψ(px+q) − ψ(px)` and `ψ(q+px) − ψ(q)`.
+#[derive(Debug, Clone, Copy, Default)]
+struct CountTerms {
+    ln_ratio: f64,
+    psi_p: f64,
+    psi_q: f64,
+}
+
+impl CountTerms {
+    fn new(&[p, q, _]: &[f64; 3], x: f64) -> Self {
+        let px = p * x;
+        CountTerms {
+            ln_ratio: ln_gamma_shift(px, q) - ln_gamma(q),
+            psi_p: digamma_shift(px, q),
+            psi_q: digamma_shift(q, px),
+        }
+    }
+}
+
+/// [`row_log_likelihood`] given the row's [`CountTerms`]. Written so that the large `px` terms
+/// cancel analytically:
+/// `ln Γ(px+q) − ln Γ(px) − ln Γ(q) − px ln(1 + γ/(z̄x)) − q ln(1 + z̄x/γ) − ln z̄`.
+fn row_with_terms(params: &[f64; 3], row: &[f64; 2], terms: &CountTerms, grad: Option<&mut [f64; 3]>) -> f64 {
     let [p, q, v] = *params;
     let [x, m] = *row;
     let px = p * x;
     let mx = m * x;
     let log_ratio = (v / mx).ln_1p(); // ln((γ + z̄x)/(z̄x))
-    let ln_total = v.ln() + (mx / v).ln_1p(); // ln(γ + z̄x)
+    let log_total_ratio = (mx / v).ln_1p(); // ln((γ + z̄x)/γ)
     if let Some(g) = grad {
-        g[0] = x * (digamma_shift(px, q) - log_ratio);
-        g[1] = digamma_shift(q, px) - (mx / v).ln_1p();
+        g[0] = x * (terms.psi_p - log_ratio);
+        g[1] = terms.psi_q - log_total_ratio;
         g[2] = q / v - (px + q) / (v + mx);
     }
-    ln_gamma_shift(px, q) - ln_gamma(q) + q * v.ln() - px * log_ratio - q * ln_total - m.ln()
+    terms.ln_ratio - px * log_ratio - q * log_total_ratio - m.ln()
+}
+
+/// The likelihood of a fit: [`row_with_terms`] with the [`CountTerms`] of the counts present
+/// (up to [`COUNT_TABLE_MAX`]) evaluated once per evaluation rather than once per row; the
+/// terms depend on `x` through `px`, so most rows (there are many spend levels per count)
+/// share them.
+struct Likelihood {
+    /// `present[x]`: some row has count `x`.
+    present: Vec<bool>,
+}
+
+/// The largest count tabulated: larger counts are evaluated per row.
+const COUNT_TABLE_MAX: usize = 4096;
+
+impl Likelihood {
+    fn new(rows: &Rows<2>) -> Self {
+        let mut present = Vec::new();
+        for row in &rows.values {
+            // Counts are whole numbers (u32 frequencies); `as` saturates.
+            let x = row[0] as usize;
+            if x < COUNT_TABLE_MAX {
+                if present.len() <= x {
+                    present.resize(x + 1, false);
+                }
+                if let Some(slot) = present.get_mut(x) {
+                    *slot = true;
+                }
+            }
+        }
+        Likelihood { present }
+    }
+}
+
+impl RowLikelihood<3, 2> for Likelihood {
+    type Prepared = Vec<CountTerms>;
+
+    fn prepare(&self, params: &[f64; 3]) -> Self::Prepared {
+        self.present
+            .iter()
+            .enumerate()
+            .map(
+                |(x, &present)| {
+                    if present { CountTerms::new(params, x as f64) } else { CountTerms::default() }
+                },
+            )
+            .collect()
+    }
+
+    fn row(&self, table: &Self::Prepared, params: &[f64; 3], row: &[f64; 2], grad: &mut [f64; 3]) -> f64 {
+        let terms = table.get(row[0] as usize).copied().unwrap_or_else(|| CountTerms::new(params, row[0]));
+        row_with_terms(params, row, &terms, Some(grad))
+    }
 }
 
 impl Fit for Fitter<GammaGamma> {
@@ -347,9 +426,7 @@ impl Fitter<GammaGamma> {
                 got: 0,
             });
         }
-        let likelihood = |params: &[f64; 3], row: &[f64; 2], grad: &mut [f64; 3]| {
-            row_log_likelihood(params, row, Some(grad))
-        };
+        let likelihood = Likelihood::new(&rows);
         let starts = match self.initial_model() {
             Some(m) => vec![[m.p, m.q, m.v]],
             None => starting_values(&rows),
@@ -377,6 +454,23 @@ mod tests {
 
     fn ll_only(params: &[f64; 3], row: &[f64; 2]) -> f64 {
         row_log_likelihood(params, row, None)
+    }
+
+    #[test]
+    fn tabulated_counts_match_the_direct_likelihood() {
+        let values = vec![[1.0, 22.35], [2.0, 0.5], [7.0, 1e4], [4095.0, 3.0], [4096.0, 3.0], [1e6, 2.0]];
+        let rows = Rows { weights: vec![1.0; values.len()], values };
+        let likelihood = Likelihood::new(&rows);
+        for params in [[6.25, 3.74, 15.44], [0.3, 80.0, 2.0]] {
+            let prepared = likelihood.prepare(&params);
+            for row in &rows.values {
+                let (mut g_table, mut g_direct) = ([0.0; 3], [0.0; 3]);
+                let table = likelihood.row(&prepared, &params, row, &mut g_table);
+                let direct = row_log_likelihood(&params, row, Some(&mut g_direct));
+                assert_eq!(table, direct, "{row:?}");
+                assert_eq!(g_table, g_direct, "{row:?}");
+            }
+        }
     }
 
     #[test]

@@ -560,28 +560,7 @@ fn fit(fitter: &ParetoNbdFitter, rows: &[CustomerSummary], weights: Option<&[f64
         Some(m) => vec![m.params()],
         None => starting_values(&rows),
     };
-    // Each start in turn until one converges (keeping the first error if none does).
-    let mut first_error = None;
-    let mut estimate = None;
-    for start in &starts {
-        match maximize(&likelihood, &rows, std::slice::from_ref(start), fitter.settings()) {
-            Ok(found) => {
-                estimate = Some(found);
-                break;
-            }
-            Err(e @ Error::NotConverged { .. }) => {
-                first_error.get_or_insert(e);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    let Some((p, report)) = estimate else {
-        return Err(first_error.unwrap_or(Error::NotEnoughData {
-            what: "a Pareto/NBD fit",
-            needed: 1,
-            got: 0,
-        }));
-    };
+    let (p, report) = maximize(&likelihood, &rows, &starts, fitter.settings())?;
     Ok(ParetoNbd { r: p[0], alpha: p[1], s: p[2], beta: p[3], report: Some(report) })
 }
 
