@@ -21,6 +21,8 @@ pub(crate) struct Minimum {
     pub x: Vec<f64>,
     /// The objective there.
     pub value: f64,
+    /// The gradient there.
+    pub gradient: Vec<f64>,
     /// The largest absolute gradient component there.
     pub gradient_norm: f64,
     /// BFGS iterations performed.
@@ -166,6 +168,7 @@ where
         return Minimum {
             x,
             value,
+            gradient: grad,
             gradient_norm: f64::INFINITY,
             iterations: 0,
             evaluations,
@@ -234,6 +237,7 @@ where
     Minimum {
         x,
         value,
+        gradient: grad,
         gradient_norm,
         iterations,
         evaluations,
@@ -258,24 +262,23 @@ fn update_inverse_hessian(h: &mut [f64], s: &[f64], y: &[f64], sy: f64) {
     }
 }
 
-/// The Hessian of `f` at `x` by central differences of its analytic gradient (step `h` in
-/// each coordinate), symmetrised; row-major. `None` when a gradient is not finite.
-pub(crate) fn hessian<F>(mut f: F, x: &[f64], h: f64) -> Option<Vec<f64>>
+/// The Hessian of `f` at `x` by forward differences of its analytic gradient (step `h` in each
+/// coordinate, from the gradient `g0` at `x`: one evaluation per coordinate), symmetrised;
+/// row-major. `None` when a gradient is not finite.
+pub(crate) fn hessian<F>(mut f: F, x: &[f64], g0: &[f64], h: f64) -> Option<Vec<f64>>
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
 {
     let n = x.len();
     let mut out = vec![0.0; n * n];
-    let (mut gp, mut gm) = (vec![0.0; n], vec![0.0; n]);
+    let mut gp = vec![0.0; n];
     let mut xs = x.to_vec();
     for j in 0..n {
         xs[j] = x[j] + h;
         f(&xs, &mut gp);
-        xs[j] = x[j] - h;
-        f(&xs, &mut gm);
         xs[j] = x[j];
         for i in 0..n {
-            out[i * n + j] = (gp[i] - gm[i]) / (2.0 * h);
+            out[i * n + j] = (gp[i] - g0[i]) / h;
         }
     }
     for i in 0..n {
@@ -375,7 +378,10 @@ mod tests {
             g[1] = x[0] + 2.0 * x[1];
             2.0 * x[0] * x[0] + x[0] * x[1] + x[1] * x[1]
         };
-        let h = hessian(f, &[0.3, -0.7], 1e-4).expect("finite");
+        let x = [0.3, -0.7];
+        let mut g0 = [0.0; 2];
+        f(&x, &mut g0);
+        let h = hessian(f, &x, &g0, 1e-4).expect("finite");
         for (got, want) in h.iter().zip([4.0, 1.0, 1.0, 2.0]) {
             assert!((got - want).abs() < 1e-9);
         }

@@ -115,28 +115,24 @@ fn logistic_of_neg(d: f64) -> f64 {
 /// Log-likelihood of one customer `[x, t_x, T]`, with `∂ ln L/∂(r, α, a, b)` written into
 /// `grad`.
 pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], grad: &mut [f64; 4]) -> f64 {
-    let counts = count_terms(dropout, p, row[0]);
-    row_log_likelihood(p, p[1].ln(), row, &counts, grad)
+    let counts = count_terms(dropout, p, p[1].ln(), row[0]);
+    row_log_likelihood(p, row, &counts, grad)
 }
 
-/// [`log_likelihood`] given the count terms of the row's `x` and `ln α`: the overflow-safe form
+/// [`log_likelihood`] given the count terms of the row's `x`: the overflow-safe form
 /// of note 027, `ln L = D₁ + r ln α − (r+x) ln(α+t_x) + ln(C₃ + δ_{m>0} C₄)`,
 /// `C₃ = ((α+t_x)/(α+T))^{r+x}`, `C₄ = a/(b+m−1)`, with the sum taken in log space.
-fn row_log_likelihood(
-    p: &[f64; 4],
-    ln_alpha: f64,
-    row: &[f64; 3],
-    counts: &CountTerms,
-    grad: &mut [f64; 4],
-) -> f64 {
-    let [r, alpha, a, _] = *p;
+fn row_log_likelihood(p: &[f64; 4], row: &[f64; 3], counts: &CountTerms, grad: &mut [f64; 4]) -> f64 {
+    let [r, alpha, ..] = *p;
     let [x, t_x, age] = *row;
     let c = r + x;
     let at = alpha + t_x;
     let a_big = alpha + age;
     let ln_at = at.ln();
-    // ln C₃ = −(r+x)·ln(1 + (T − t_x)/(α + t_x)) ≤ 0.
-    let log_ratio = ((age - t_x) / at).ln_1p();
+    // ln C₃ = −(r+x)·ln((α + T)/(α + t_x)) ≤ 0, as a difference of logarithms (two `ln` cost
+    // less than a division and `ln_1p`; the absolute error, a few ulp of ln(α + T), is what
+    // the sum of the log-likelihood keeps anyway).
+    let log_ratio = (a_big.ln() - ln_at).max(0.0);
     let ln_c3 = -c * log_ratio;
     // Weights of the two terms of the sum: w₃ = C₃/(C₃ + C₄) (= P(alive)), w₄ = 1 − w₃.
     let (ln_sum, w3, w4) = match counts.ln_c4 {
@@ -144,42 +140,45 @@ fn row_log_likelihood(
             // One exponential for the log-sum and both weights: e = e^{−|ln C₃ − ln C₄|} ≤ 1.
             let d = ln_c4 - ln_c3;
             let e = (-d.abs()).exp();
-            let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+            let big = 1.0 / (1.0 + e);
+            let small = e * big;
             let (w3, w4) = if d > 0.0 { (small, big) } else { (big, small) };
-            (ln_c3.max(ln_c4) + e.ln_1p(), w3, w4)
+            (ln_c3.max(ln_c4) + (1.0 + e).ln(), w3, w4)
         }
         None => (ln_c3, 1.0, 0.0),
     };
-    let ll = counts.ln_ratio + r * ln_alpha - c * ln_at + ln_sum;
+    let ll = counts.ln_const - c * ln_at + ln_sum;
     // ∂/∂r: ψ(r+x) − ψ(r) + ln α − ln(α+t_x) + w₃·ln C₃/(r+x).
-    grad[0] = counts.psi_r + ln_alpha - ln_at - w3 * log_ratio;
+    grad[0] = counts.psi_r - ln_at - w3 * log_ratio;
     // ∂/∂α: r/α − (r+x)·[w₃/(α+T) + w₄/(α+t_x)].
-    grad[1] = r / alpha - c * (w3 / a_big + w4 / at);
-    grad[2] = -counts.psi_ab + w4 / a;
+    grad[1] = counts.r_over_alpha - c * (w3 / a_big + w4 / at);
+    grad[2] = -counts.psi_ab + w4 * counts.inv_a;
     grad[3] = counts.psi_b - counts.psi_ab - w4 * counts.inv_bm1;
     ll
 }
 
 /// The terms of the likelihood that depend on the parameters and the count `x` only:
-/// `ln[Γ(r+x)/Γ(r)] + ln[B(a, b+m)/B(a, b)]`, the digamma differences `ψ(r+x) − ψ(r)`,
-/// `ψ(b+m) − ψ(b)`, `ψ(a+b+m) − ψ(a+b)`, and for `m > 0` `ln C₄ = ln(a/(b+m−1))` and
-/// `1/(b+m−1)`.
+/// `ln[Γ(r+x)/Γ(r)] + ln[B(a, b+m)/B(a, b)] + r ln α`, the digamma differences
+/// `ψ(r+x) − ψ(r)` (plus `ln α`), `ψ(b+m) − ψ(b)`, `ψ(a+b+m) − ψ(a+b)`, for `m > 0`
+/// `ln C₄ = ln(a/(b+m−1))` and `1/(b+m−1)`, and the constants `r/α` and `1/a`.
 #[derive(Debug, Clone, Copy)]
 struct CountTerms {
-    ln_ratio: f64,
+    ln_const: f64,
     psi_r: f64,
     psi_b: f64,
     psi_ab: f64,
     ln_c4: Option<f64>,
     inv_bm1: f64,
+    r_over_alpha: f64,
+    inv_a: f64,
 }
 
 impl CountTerms {
     /// The terms from the rising factorials `(ln Γ(z+n) − ln Γ(z), ψ(z+n) − ψ(z))` of `r` at
-    /// `x` and of `b`, `a+b` at `m`.
+    /// `x` and of `b`, `a+b` at `m`, and `ln α`.
     fn new(
-        a: f64,
-        b: f64,
+        &[r, alpha, a, b]: &[f64; 4],
+        ln_alpha: f64,
         m: f64,
         r_rising: (f64, f64),
         b_rising: (f64, f64),
@@ -187,19 +186,21 @@ impl CountTerms {
     ) -> Self {
         let bm1 = b + m - 1.0;
         CountTerms {
-            ln_ratio: r_rising.0 + b_rising.0 - ab_rising.0,
-            psi_r: r_rising.1,
+            ln_const: r_rising.0 + b_rising.0 - ab_rising.0 + r * ln_alpha,
+            psi_r: r_rising.1 + ln_alpha,
             psi_b: b_rising.1,
             psi_ab: ab_rising.1,
             ln_c4: (m > 0.0).then(|| (a / bm1).ln()),
             inv_bm1: if m > 0.0 { 1.0 / bm1 } else { 0.0 },
+            r_over_alpha: r / alpha,
+            inv_a: 1.0 / a,
         }
     }
 }
 
 /// [`CountTerms`] of one count, with one logarithm and one loop when the counts are small
 /// (most customers), through `ln Γ` and `ψ` otherwise.
-fn count_terms(dropout: Dropout, p: &[f64; 4], x: f64) -> CountTerms {
+fn count_terms(dropout: Dropout, p: &[f64; 4], ln_alpha: f64, x: f64) -> CountTerms {
     let [r, _, a, b] = *p;
     let m = dropout.coins(x);
     let ab = a + b;
@@ -217,10 +218,10 @@ fn count_terms(dropout: Dropout, p: &[f64; 4], x: f64) -> CountTerms {
             psi_ab += 1.0 / (ab + j);
             j += 1.0;
         }
-        CountTerms::new(a, b, m, (product.ln(), psi_r), (0.0, psi_b), (0.0, psi_ab))
+        CountTerms::new(p, ln_alpha, m, (product.ln(), psi_r), (0.0, psi_b), (0.0, psi_ab))
     } else {
         let rising = |z: f64, n: f64| (ln_rising(z, n), digamma_rising(z, n));
-        CountTerms::new(a, b, m, rising(r, x), rising(b, m), rising(ab, m))
+        CountTerms::new(p, ln_alpha, m, rising(r, x), rising(b, m), rising(ab, m))
     }
 }
 
@@ -249,6 +250,7 @@ impl RowLikelihood<4, 3> for Likelihood {
 
     fn prepare(&self, p: &[f64; 4]) -> Self::Prepared {
         let [r, alpha, a, b] = *p;
+        let ln_alpha = alpha.ln();
         let extra = usize::from(self.dropout == Dropout::AlsoAtFirstPurchase);
         let r_table = rising_table(r, self.table_len);
         let b_table = rising_table(b, self.table_len + extra);
@@ -259,10 +261,10 @@ impl RowLikelihood<4, 3> for Likelihood {
             .map(|(x, &r_rising)| {
                 let m = x + extra;
                 let at = |t: &[(f64, f64)]| t.get(m).copied().unwrap_or_default();
-                CountTerms::new(a, b, m as f64, r_rising, at(&b_table), at(&ab_table))
+                CountTerms::new(p, ln_alpha, m as f64, r_rising, at(&b_table), at(&ab_table))
             })
             .collect();
-        (alpha.ln(), table)
+        (ln_alpha, table)
     }
 
     fn row(
@@ -274,8 +276,8 @@ impl RowLikelihood<4, 3> for Likelihood {
     ) -> f64 {
         // Counts are whole numbers (u32 frequencies); `as` saturates beyond the table.
         match table.get(row[0] as usize) {
-            Some(counts) => row_log_likelihood(p, *ln_alpha, row, counts, grad),
-            None => row_log_likelihood(p, *ln_alpha, row, &count_terms(self.dropout, p, row[0]), grad),
+            Some(counts) => row_log_likelihood(p, row, counts, grad),
+            None => row_log_likelihood(p, row, &count_terms(self.dropout, p, *ln_alpha, row[0]), grad),
         }
     }
 }
