@@ -198,7 +198,7 @@ impl<const N: usize> Rows<N> {
                 all.push((value.map(f64::to_bits), weight));
             }
         }
-        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        all.sort_unstable_by_key(|row| row.0);
         let mut out = Rows { values: Vec::new(), weights: Vec::new() };
         let mut last: Option<[u64; N]> = None;
         for (bits, weight) in all {
