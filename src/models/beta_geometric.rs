@@ -321,6 +321,30 @@ pub(crate) fn conditional_expected_purchases(
     alive * beta_mixture_mean(params.r + x, params.alpha + age, params.a, params.b + dropout.coins(x), t)
 }
 
+/// [`conditional_expected_purchases`] at several checked horizons: P(alive) once, the mixture
+/// of every horizon in one pass of the series.
+pub(crate) fn conditional_expected_purchases_path(
+    dropout: Dropout,
+    params: Params,
+    customer: &CustomerSummary,
+    horizons: &[f64],
+    out: &mut [f64],
+) {
+    let (x, age) = (f64::from(customer.frequency()), customer.age());
+    let alive = probability_alive(dropout, params, x, customer.recency(), age);
+    beta_mixture_means(
+        params.r + x,
+        params.alpha + age,
+        params.a,
+        params.b + dropout.coins(x),
+        horizons,
+        out,
+    );
+    for value in out.iter_mut() {
+        *value *= alive;
+    }
+}
+
 /// E[X(t)] of a new customer: [`conditional_expected_purchases`] of the customer who has
 /// just made the first purchase (`x = t_x = T = 0`).
 pub(crate) fn expected_purchases(dropout: Dropout, params: Params, t: f64) -> f64 {
@@ -340,15 +364,40 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
     if t <= 0.0 {
         return 0.0;
     }
-    if let Some(series) = beta_mixture_mean_series(c, s, a, beta, t) {
-        return series;
-    }
-    beta_mixture_mean_quadrature(c, s, a, beta, t)
+    let [series] = beta_mixture_mean_series(c, s, a, beta, [t]);
+    series.unwrap_or_else(|| beta_mixture_mean_quadrature(c, s, a, beta, t))
 }
+
+/// [`beta_mixture_mean`] at several horizons `ts` (into `out`, of the same length): the
+/// series of [`SERIES_BLOCK`] of them in one pass, sharing each term's coefficient.
+fn beta_mixture_means(c: f64, s: f64, a: f64, beta: f64, ts: &[f64], out: &mut [f64]) {
+    for (block, values) in ts.chunks(SERIES_BLOCK).zip(out.chunks_mut(SERIES_BLOCK)) {
+        // A short last block is padded with t = 0, which the series skips.
+        let mut padded = [0.0; SERIES_BLOCK];
+        for (p, &t) in padded.iter_mut().zip(block) {
+            *p = t;
+        }
+        let series = beta_mixture_mean_series(c, s, a, beta, padded);
+        for ((value, &t), found) in values.iter_mut().zip(block).zip(series) {
+            *value = if t <= 0.0 {
+                0.0
+            } else {
+                found.unwrap_or_else(|| beta_mixture_mean_quadrature(c, s, a, beta, t))
+            };
+        }
+    }
+}
+
+/// Horizons summed together by [`beta_mixture_mean_series`].
+const SERIES_BLOCK: usize = 4;
+/// Terms of the series between two convergence checks.
+const SERIES_CHECK_EVERY: u32 = 8;
 
 /// [`beta_mixture_mean`] through the Gauss hypergeometric closed form (Fader, Hardie & Lee
 /// 2005, Eq. 10, with `b + x` replaced by the posterior `β`):
-/// `E = [(a+β−1)/(a−1)]·[1 − (1−z)^c ₂F₁(c, β; a+β−1; z)]`, `z = t/(s+t)`.
+/// `E = [(a+β−1)/(a−1)]·[1 − (1−z)^c ₂F₁(c, β; a+β−1; z)]`, `z = t/(s+t)`, at up to
+/// `B` horizons at once (those `≤ 0` are skipped; the coefficients of the series do not depend on
+/// `z`, so the horizons share them and their divisions).
 ///
 /// The bracket is formed without its leading cancellation: with `₂F₁ = 1 + S`,
 /// `1 − (1−z)^c (1 + S) = [1 − (1−z)^c] − (1−z)^c S`, the first part by `expm1` and `S` by its
@@ -356,38 +405,70 @@ fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
 /// two parts differ by a factor about `|a − 1|/(a + β − 1)`) is measured, and the series is
 /// used only where it and the number of terms keep the relative error below about 1e-12;
 /// `None` sends the caller to the quadrature (`a` near 1, `z` near 1, huge `c`).
-fn beta_mixture_mean_series(c: f64, s: f64, a: f64, beta: f64, t: f64) -> Option<f64> {
+fn beta_mixture_mean_series<const B: usize>(
+    c: f64,
+    s: f64,
+    a: f64,
+    beta: f64,
+    ts: [f64; B],
+) -> [Option<f64>; B] {
+    let mut out = [None; B];
     let gamma = a + beta - 1.0;
     if !(gamma > 0.0 && a != 1.0) {
-        return None;
+        return out;
     }
-    let k = t / s;
-    let z = t / (s + t);
-    // ln (1 − z)^c = −c·ln(1 + t/s).
-    let ln_power = -c * k.ln_1p();
-    if !(z < SERIES_MAX_Z && ln_power > -SERIES_MAX_LN_GROWTH) {
-        return None;
+    // Per horizon: z, ln (1 − z)^c = −c·ln(1 + t/s), the current term and the partial sum.
+    let mut z = [0.0; B];
+    let mut ln_power = [0.0; B];
+    let mut term = [1.0; B];
+    let mut sum = [0.0; B];
+    let mut active = [false; B];
+    for k in 0..B {
+        let t = ts[k];
+        z[k] = t / (s + t);
+        ln_power[k] = -c * (t / s).ln_1p();
+        active[k] = t > 0.0 && z[k] < SERIES_MAX_Z && ln_power[k] > -SERIES_MAX_LN_GROWTH;
     }
     // S = Σ_{n≥1} f_n zⁿ, f_{n+1}/f_n = (c+n)(β+n)/((γ+n)(n+1)).
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    let mut n = 0.0;
+    let coefficient_ratio = |n: f64| (c + n) * (beta + n) / ((gamma + n) * (n + 1.0));
+    let mut q = coefficient_ratio(0.0);
     let mut terms = 0u32;
-    loop {
-        term *= (c + n) * (beta + n) / ((gamma + n) * (n + 1.0)) * z;
-        sum += term;
-        n += 1.0;
+    while active.iter().any(|&a| a) {
         terms += 1;
-        let ratio = (c + n) * (beta + n) / ((gamma + n) * (n + 1.0)) * z;
-        // Once the terms shrink they shrink geometrically (the ratio falls towards z), so the
-        // tail after a term below ε·S·(1 − ratio) is below ε·S.
-        if ratio < 1.0 && term < SERIES_EPSILON * sum * (1.0 - ratio) {
-            break;
+        let next_q = coefficient_ratio(f64::from(terms));
+        // Every horizon's term in one branch-free (vectorisable) pass; those already finished
+        // keep the sum they finished with (saved into `out` below).
+        for k in 0..B {
+            term[k] *= q * z[k];
+            sum[k] += term[k];
         }
-        if terms >= SERIES_MAX_TERMS || !sum.is_finite() {
-            return None;
+        // Convergence is checked every few terms (the extra terms summed are below ε·S).
+        if terms % SERIES_CHECK_EVERY != 0 {
+            q = next_q;
+            continue;
         }
+        for k in 0..B {
+            if !active[k] {
+                continue;
+            }
+            let ratio = next_q * z[k];
+            // Once the terms shrink they shrink geometrically (the ratio falls towards z), so
+            // the tail after a term below ε·S·(1 − ratio) is below ε·S.
+            if ratio < 1.0 && term[k] < SERIES_EPSILON * sum[k] * (1.0 - ratio) {
+                active[k] = false;
+                out[k] = series_value(gamma, a, ln_power[k], sum[k], terms);
+            } else if terms >= SERIES_MAX_TERMS || !sum[k].is_finite() {
+                active[k] = false;
+            }
+        }
+        q = next_q;
     }
+    out
+}
+
+/// The mixture mean from the series sum `S` of `terms` terms, or `None` when the estimated
+/// rounding error (the cancellation of the bracket times the ulps summed) is too large.
+fn series_value(gamma: f64, a: f64, ln_power: f64, sum: f64, terms: u32) -> Option<f64> {
     let first = -ln_power.exp_m1();
     let second = ln_power.exp() * sum;
     let bracket = first - second;
@@ -756,6 +837,17 @@ impl $crate::models::PurchaseModel for $name {
     fn probability_of_purchases(&self, n: u32, t: f64) -> $crate::Result<f64> {
         Ok($crate::models::beta_geometric::probability_of_purchases($dropout, self.params(), n, $crate::models::check_horizon(t)?))
     }
+
+    fn conditional_expected_purchases_path(
+        &self,
+        customer: &$crate::summary::CustomerSummary,
+        horizons: &[f64],
+        out: &mut [f64],
+    ) -> $crate::Result<()> {
+        $crate::models::check_path(horizons, out)?;
+        $crate::models::beta_geometric::conditional_expected_purchases_path($dropout, self.params(), customer, horizons, out);
+        Ok(())
+    }
 }
 
 impl $crate::models::Fit for $crate::models::Fitter<$name> {
@@ -783,6 +875,26 @@ pub(crate) use beta_geometric_model;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The series at one horizon.
+    fn series_at(c: f64, s: f64, a: f64, beta: f64, t: f64) -> Option<f64> {
+        let [series] = beta_mixture_mean_series(c, s, a, beta, [t]);
+        series
+    }
+
+    #[test]
+    fn horizons_together_match_one_at_a_time() {
+        let p = params();
+        let ts: Vec<f64> = (0..40).map(|k| 0.5 * f64::from(k) * f64::from(k)).collect();
+        for x in [0.0, 2.0, 30.0] {
+            let (c, s, beta) = (p.r + x, p.alpha + 38.86, p.b + x);
+            let mut together = vec![0.0; ts.len()];
+            beta_mixture_means(c, s, p.a, beta, &ts, &mut together);
+            for (&t, got) in ts.iter().zip(&together) {
+                assert_eq!(*got, beta_mixture_mean(c, s, p.a, beta, t), "x {x} t {t}");
+            }
+        }
+    }
 
     fn params() -> Params {
         Params { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }
@@ -888,7 +1000,7 @@ mod tests {
             let s = u(&mut rng, 0.1, 500.0);
             let t = u(&mut rng, 0.01, 500.0);
             total += 1;
-            if let Some(series) = beta_mixture_mean_series(c, s, a, beta, t) {
+            if let Some(series) = series_at(c, s, a, beta, t) {
                 used += 1;
                 let quadrature = beta_mixture_mean_quadrature(c, s, a, beta, t);
                 // The quadrature itself is good to about 1e-12 (asked 1e-9): where the two
@@ -921,7 +1033,7 @@ mod tests {
             ),
         ];
         for (c, s, a, beta, t, exact) in reference {
-            let series = beta_mixture_mean_series(c, s, a, beta, t).expect("series region");
+            let series = series_at(c, s, a, beta, t).expect("series region");
             assert!((series - exact).abs() <= 1e-14 * exact, "{series} vs {exact}");
         }
         // CDNOW-like customers take the series.
@@ -930,7 +1042,7 @@ mod tests {
             for age in [0.0, 10.0, 38.86] {
                 for t in [1.0, 12.0, 39.0, 52.0] {
                     let (c, s, beta) = (p.r + x, p.alpha + age, p.b + x);
-                    let series = beta_mixture_mean_series(c, s, p.a, beta, t);
+                    let series = series_at(c, s, p.a, beta, t);
                     let quadrature = beta_mixture_mean_quadrature(c, s, p.a, beta, t);
                     if let Some(v) = series {
                         assert!(

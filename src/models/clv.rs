@@ -10,6 +10,9 @@ use crate::serde_checked::checked_serde;
 use crate::summary::CustomerSummary;
 use crate::{Error, Result};
 
+/// Horizons of a finite-horizon CLV asked of the purchase model at a time.
+const PATH_BLOCK: usize = 64;
+
 /// The expected spend per purchase of a customer: the money side of a CLV.
 ///
 /// Implemented by [`GammaGamma`] (its conditional expected spend E(M | x, z̄)) and by
@@ -226,16 +229,31 @@ impl Clv {
             None => model.dert(customer, self.continuous_rate())?,
             Some(h) => {
                 let v = 1.0 / (1.0 + self.rate);
-                // Σ_{k=1}^{H} (E_k − E_{k−1}) v^k = E_H v^H + (1 − v) Σ_{k=1}^{H−1} E_k v^k.
+                // Σ_{k=1}^{H} (E_k − E_{k−1}) v^k = E_H v^H + (1 − v) Σ_{k=1}^{H−1} E_k v^k, the
+                // cumulative expectations E_k taken a block of horizons at a time (on the stack).
                 let mut discount = 1.0;
                 let mut inner = 0.0;
-                for k in 1..h {
-                    discount *= v;
-                    inner +=
-                        model.conditional_expected_purchases(customer, self.step * f64::from(k))? * discount;
+                let mut last = 0.0;
+                let (mut horizons, mut expected) = ([0.0; PATH_BLOCK], [0.0; PATH_BLOCK]);
+                let mut k = 1;
+                while k <= h {
+                    let n = (h - k + 1).min(PATH_BLOCK as u32) as usize;
+                    for (j, t) in horizons.iter_mut().take(n).enumerate() {
+                        *t = self.step * f64::from(k + j as u32);
+                    }
+                    let (times, values) = (&horizons[..n], &mut expected[..n]);
+                    model.conditional_expected_purchases_path(customer, times, values)?;
+                    for &e in values.iter() {
+                        discount *= v;
+                        if k < h {
+                            inner += e * discount;
+                        } else {
+                            last = e * discount;
+                        }
+                        k += 1;
+                    }
                 }
-                let last = model.conditional_expected_purchases(customer, self.step * f64::from(h))?;
-                last * (discount * v) + (1.0 - v) * inner
+                last + (1.0 - v) * inner
             }
         };
         if value.is_finite() && value >= 0.0 {

@@ -93,6 +93,27 @@ pub trait PurchaseModel: Send + Sync + std::fmt::Debug {
     /// [`Error::InvalidParameter`] when `t` is negative or not finite.
     fn conditional_expected_purchases(&self, customer: &CustomerSummary, t: f64) -> Result<f64>;
 
+    /// [`PurchaseModel::conditional_expected_purchases`] of one customer at several horizons,
+    /// written into `out` (a CLV's path of cumulative expectations). Models override it to
+    /// share the work across the horizons (BG/NBD and MBG/NBD sum the series of all horizons
+    /// in one pass; every model computes P(alive) once).
+    ///
+    /// # Errors
+    /// [`Error::Mismatch`] when `out` and `horizons` differ in length;
+    /// [`Error::InvalidParameter`] when a horizon is negative or not finite.
+    fn conditional_expected_purchases_path(
+        &self,
+        customer: &CustomerSummary,
+        horizons: &[f64],
+        out: &mut [f64],
+    ) -> Result<()> {
+        check_path(horizons, out)?;
+        for (value, &t) in out.iter_mut().zip(horizons) {
+            *value = self.conditional_expected_purchases(customer, t)?;
+        }
+        Ok(())
+    }
+
     /// P(X(t) = n): the probability that a new customer makes exactly `n` repeat purchases in
     /// `(0, t]`.
     ///
@@ -144,6 +165,20 @@ pub fn continuous_rate(d: f64) -> Result<f64> {
 }
 
 /// Checks a horizon: finite and `>= 0`.
+/// The checks of [`PurchaseModel::conditional_expected_purchases_path`]: as many outputs as
+/// horizons, every horizon finite and `>= 0`.
+pub(crate) fn check_path(horizons: &[f64], out: &[f64]) -> Result<()> {
+    if horizons.len() != out.len() {
+        return Err(Error::Mismatch {
+            what: format!("{} outputs for {} horizons", out.len(), horizons.len()),
+        });
+    }
+    for &t in horizons {
+        check_horizon(t)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn check_horizon(t: f64) -> Result<f64> {
     if t.is_finite() && t >= 0.0 { Ok(t) } else { Err(Error::param("t", t, "a finite horizon >= 0")) }
 }

@@ -5,7 +5,7 @@ use crate::math::log_concave::{self, LogConcave};
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_gamma, log_add_exp};
 use crate::models::{
-    Fit, FitReport, Fitter, PurchaseModel, Rows, SimulatedCustomer, check_ages, check_horizon,
+    Fit, FitReport, Fitter, PurchaseModel, Rows, SimulatedCustomer, check_ages, check_horizon, check_path,
     check_positive, maximize,
 };
 use crate::serde_checked::checked_serde;
@@ -485,13 +485,26 @@ impl PurchaseModel for ParetoNbd {
     }
 
     fn conditional_expected_purchases(&self, customer: &CustomerSummary, t: f64) -> Result<f64> {
-        let t = check_horizon(t)?;
+        let mut out = [0.0];
+        self.conditional_expected_purchases_path(customer, &[t], &mut out)?;
+        Ok(out[0])
+    }
+
+    fn conditional_expected_purchases_path(
+        &self,
+        customer: &CustomerSummary,
+        horizons: &[f64],
+        out: &mut [f64],
+    ) -> Result<()> {
+        check_path(horizons, out)?;
         let age = customer.age();
         let a = self.r + f64::from(customer.frequency());
         let horizon = self.beta + age;
-        let u = (t / horizon).ln_1p();
-        let p_alive = self.probability_alive(customer);
-        Ok(p_alive * (a / (self.alpha + age)) * horizon * power_gap(self.s, u))
+        let scale = self.probability_alive(customer) * (a / (self.alpha + age)) * horizon;
+        for (value, &t) in out.iter_mut().zip(horizons) {
+            *value = scale * power_gap(self.s, (t / horizon).ln_1p());
+        }
+        Ok(())
     }
 
     fn probability_of_purchases(&self, n: u32, t: f64) -> Result<f64> {
