@@ -492,7 +492,11 @@ fn analyse() -> Result<Results, Boxed> {
 
 /// A count with thousands separators: 1,000,000.
 fn grouped(n: usize) -> String {
-    let digits = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// Thousands separators in a run of digits.
+fn group_digits(digits: &str) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -501,6 +505,16 @@ fn grouped(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// Money to cents with thousands separators, for the table: 299,409.27.
+fn dollars(d: Decimal) -> String {
+    let text = cents(d).to_string();
+    let (sign, unsigned) = text.split_once('-').map_or(("", text.as_str()), |(_, u)| ("-", u));
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => format!("{sign}{}.{fraction}", group_digits(whole)),
+        None => format!("{sign}{}", group_digits(unsigned)),
+    }
 }
 
 /// Money to cents.
@@ -630,15 +644,11 @@ fn render(r: &Results) -> Result<String, std::fmt::Error> {
     }
     let b = best(r);
     let name = |k: &str| b[k].as_str().unwrap_or("–").to_string();
-    writeln!(
-        out,
-        "\nBest: log-likelihood {}; total holdout purchases {}; per-customer MAE {}, RMSE {}; fastest scoring, P(alive) + E[Y] (timings are noisy) {}.",
-        name("log_likelihood"),
-        name("total_error"),
-        name("mae"),
-        name("rmse"),
-        name("scoring")
-    )?;
+    writeln!(out, "\nBest of the table:")?;
+    writeln!(out, "- highest log-likelihood: {}", name("log_likelihood"))?;
+    writeln!(out, "- closest total of holdout purchases: {}", name("total_error"))?;
+    writeln!(out, "- lowest per-customer error: MAE {}, RMSE {}", name("mae"), name("rmse"))?;
+    writeln!(out, "- fastest scoring, P(alive) + E[Y] (timings are noisy): {}", name("scoring"))?;
     writeln!(
         out,
         "\n## CLV formulas: discounted purchases × Gamma-Gamma spend, 10 % a year (d = {:.5} % per week, δ = ln(1+d))\n",
@@ -652,9 +662,9 @@ fn render(r: &Results) -> Result<String, std::fmt::Error> {
         r.spend.q(),
         r.spend.v(),
         r.spend_seconds * 1e3,
-        r.clv_customers,
+        grouped(r.clv_customers),
         if r.every > 1 {
-            format!(" (every {}th of {}; debug build)", r.every, r.customers)
+            format!(" (every {}th of {}; debug build)", r.every, grouped(r.customers))
         } else {
             String::new()
         }
@@ -667,7 +677,7 @@ fn render(r: &Results) -> Result<String, std::fmt::Error> {
             "| {} | {} | {} | {} | {:.1} | {:.2} |",
             c.model,
             c.formula,
-            cents(c.total),
+            dollars(c.total),
             opt(c.ratio_to_dert, 4),
             c.seconds * 1e3,
             c.per_customer() * 1e6,
