@@ -40,6 +40,8 @@ const ZETA: [f64; 19] = [
 const SERIES_LIMIT: f64 = 1.5;
 /// Relative convergence threshold of the series and the continued fraction.
 const EPS: f64 = 1e-16;
+/// Convergence threshold of the continued fraction's factors.
+const CF_EPS: f64 = 2.0 * f64::EPSILON;
 
 /// `lnΓ(1 + a)/a` for `|a| ≤ ½` (−γ at 0): Taylor series `−γ + Σ_{k≥2} (−1)^k ζ(k) a^{k−1}/k`
 /// for `|a| < 0.1` (terms below 1e-19 by k = 20), `lnΓ(1+a)/a` otherwise.
@@ -136,7 +138,9 @@ fn continued_fraction(a: f64, z: f64) -> f64 {
         d = 1.0 / d;
         let delta = d * c;
         h *= delta;
-        if (delta - 1.0).abs() < EPS {
+        // Within two ulp of 1 (a tighter test could wait forever on a factor that rounds to
+        // 1 ± 1 ulp).
+        if (delta - 1.0).abs() <= CF_EPS {
             break;
         }
     }

@@ -18,6 +18,7 @@
 //!   immortal customer (Fader, Hardie & Lee 2005, Eq. 8, and its MBG/NBD analogue).
 
 use crate::math::gamma_shift::{ln_beta_precise as ln_beta, rising_table};
+use crate::math::incomplete_gamma::upper_gamma_scaled;
 use crate::math::quadrature::integrate;
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_beta_inc, ln_gamma, log_add_exp};
@@ -352,14 +353,8 @@ pub(crate) fn expected_purchases(dropout: Dropout, params: Params, t: f64) -> f6
 }
 
 /// `E_{p ~ Beta(a, β)}[h(p)]` with `h(p) = (1/p)(1 − (s/(s + p t))^c)`, the expected purchases
-/// in `(0, t]` of a customer with dropout probability p and rate λ ~ Gamma(c, s).
-///
-/// Integrated over the logit `z = ln(p/(1−p))`, in which the Beta density becomes the smooth,
-/// log-concave `p^a (1−p)^β / B(a, β)` with exponential tails (`e^{az}` and `e^{−βz}`): no
-/// endpoint singularity for any `a, β > 0` and no special case at `a = 1`. The integration
-/// range is where the integrand is within `e^{−TAIL}` of its largest value, found by stepping
-/// out from the mode of the density (the integrand `h` is decreasing in `p` and at most
-/// `h(0) = ct/s`, which bounds the left tail).
+/// in `(0, t]` of a customer with dropout probability p and rate λ ~ Gamma(c, s): by the
+/// hypergeometric series where it is accurate, by quadrature ([`beta_expectation`]) elsewhere.
 fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
     if t <= 0.0 {
         return 0.0;
@@ -502,18 +497,7 @@ fn beta_mixture_mean_quadrature(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f6
     if t <= 0.0 {
         return 0.0;
     }
-    let ln_b = ln_beta(a, beta);
     let k = t / s;
-    // ln p and ln(1 − p) of the logit z, without overflow.
-    let logs = |z: f64| {
-        if z < 0.0 {
-            let l = z.exp().ln_1p();
-            (z - l, -l)
-        } else {
-            let l = (-z).exp().ln_1p();
-            (-l, -z - l)
-        }
-    };
     // h(p) = k·(1 − (1 + y)^{−c})/y with y = p·k formed from ln p: p itself can be subnormal
     // (where its relative precision is lost) while carrying much of the mass when a is small.
     // For c·y < 1e-8, the series ck·(1 − (c+1)y/2) is exact to rounding.
@@ -526,17 +510,43 @@ fn beta_mixture_mean_quadrature(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f6
             -(-c * y.ln_1p()).exp_m1() * k / y
         }
     };
+    // h is at most h(0) = ct/s; its knee, where p·c·t/s ≈ 1 (h ≈ ct/s to its left, ≈ 1/p to
+    // its right), is at ln p ≈ −ln(ct/s).
+    let ln_h0 = (c * k).ln();
+    beta_expectation(a, beta, h, ln_h0, -ln_h0)
+}
+
+/// `E_{p ~ Beta(a, β)}[h(p)]` for a positive `h`, given as a function of `ln p`, that decreases
+/// in `p` from at most `e^{ln_h_max}` and changes character around the logit `knee`.
+///
+/// Integrated over the logit `z = ln(p/(1−p))`, in which the Beta density becomes the smooth,
+/// log-concave `p^a (1−p)^β / B(a, β)` with exponential tails (`e^{az}` and `e^{−βz}`): no
+/// endpoint singularity for any `a, β > 0` and no special case at `a = 1`. The integration
+/// range is where the integrand is within `e^{−TAIL}` of its largest value, found by stepping
+/// out from the mode of the density (`h` is decreasing in `p` and at most `e^{ln_h_max}`,
+/// which bounds the left tail).
+fn beta_expectation(a: f64, beta: f64, h: impl Fn(f64) -> f64, ln_h_max: f64, knee: f64) -> f64 {
+    let ln_b = ln_beta(a, beta);
+    // ln p and ln(1 − p) of the logit z, without overflow.
+    let logs = |z: f64| {
+        if z < 0.0 {
+            let l = z.exp().ln_1p();
+            (z - l, -l)
+        } else {
+            let l = (-z).exp().ln_1p();
+            (-l, -z - l)
+        }
+    };
     // Log of the integrand (without the constant ln B) and of its left-tail bound.
     let log_f = |z: f64| {
         let (ln_p, ln_q) = logs(z);
         a * ln_p + beta * ln_q + h(ln_p).ln()
     };
-    let ln_h0 = (c * k).ln();
     let mode = a.ln() - beta.ln();
     let width = (1.0 / a + 1.0 / beta).sqrt();
     let mut top = log_f(mode);
-    // Left: the integrand may rise first (h grows as p falls); stop once even h(0) cannot lift
-    // the density back to within e^{−TAIL} of the largest value seen.
+    // Left: the integrand may rise first (h grows as p falls); stop once even the largest h
+    // cannot lift the density back to within e^{−TAIL} of the largest value seen.
     let mut lo = mode;
     let mut peak = mode;
     let mut step = width;
@@ -549,7 +559,7 @@ fn beta_mixture_mean_quadrature(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f6
             top = v;
             peak = lo;
         }
-        if a * ln_p + beta * ln_q + ln_h0 < top - TAIL {
+        if a * ln_p + beta * ln_q + ln_h_max < top - TAIL {
             break;
         }
     }
@@ -565,9 +575,8 @@ fn beta_mixture_mean_quadrature(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f6
     }
     // Break the range where the integrand changes character, so that no feature hides
     // between the nodes of a wide first panel: the density's mode (± its width), the largest
-    // value seen, and the knee of h, where p·c·t/s ≈ 1 (h ≈ ct/s to its left, ≈ 1/p to its
-    // right: a drop of width about 1 in z that can sit far out in a long tail).
-    let knee = -(c * k).ln();
+    // value seen, and the knee of h (a drop of width about 1 in z that can sit far out in a
+    // long tail).
     let mut points = [lo, mode - width, mode, mode + width, peak, knee - 3.0, knee, knee + 3.0, hi];
     for z in &mut points {
         *z = z.clamp(lo, hi);
@@ -587,6 +596,32 @@ fn beta_mixture_mean_quadrature(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f6
     }
     total
 }
+
+/// Discounted expected residual transactions of one customer at the continuous rate `δ > 0`:
+/// a customer alive with purchase rate λ and dropout probability p makes purchase `j` after
+/// `j` exponential waits and `j − 1` survived coins, so
+/// `E[Σ_j e^{−δτ_j} | λ, p] = Σ_j (λ/(λ+δ))^j (1−p)^{j−1} = λ/(δ + pλ)`. Over the posterior
+/// `λ ~ Gamma(r+x, α+T)` (mean `c/s`) this is `(c/(sδ))·S(−c, sδ/p)`, with the scaled upper
+/// incomplete gamma `S(a, z) = z^{1−a}e^zΓ(a, z) ∈ (0, 1]`, and over `p ~ Beta(a, b+m)` one
+/// quadrature: `DERT = P(alive)·(c/(sδ))·E_p[S(−c, sδ/p)]`.
+pub(crate) fn dert(dropout: Dropout, params: Params, customer: &CustomerSummary, rate: f64) -> f64 {
+    let (x, age) = (f64::from(customer.frequency()), customer.age());
+    let alive = probability_alive(dropout, params, x, customer.recency(), age);
+    let (c, s) = (params.r + x, params.alpha + age);
+    let ln_sd = (s * rate).ln();
+    // S(−c, sδ/p) rises from about (sδ/p)/(c+1) (p near 1, for small sδ) to 1 (p → 0): its knee
+    // is where sδ/p ≈ c + 1. Arguments too large for the continued fraction are at the limit 1.
+    let h = |ln_p: f64| {
+        let z = (ln_sd - ln_p).exp();
+        if z < DERT_LIMIT { upper_gamma_scaled(-c, z) } else { 1.0 }
+    };
+    let mean = beta_expectation(params.a, params.b + dropout.coins(x), h, 0.0, ln_sd - (c + 1.0).ln());
+    alive * c / (s * rate) * mean
+}
+
+/// Beyond this argument `S(−c, z) = 1 − c/z + …` is 1 to within the quadrature's tolerance for
+/// every `c` a customer can have (`c < 2³²`).
+const DERT_LIMIT: f64 = 1e30;
 
 /// Where `h` switches to its two-term series: the next term is `O((c·y)²) < 1e-16` relative.
 const SERIES_BELOW: f64 = 1e-8;
@@ -838,6 +873,14 @@ impl $crate::models::PurchaseModel for $name {
         Ok($crate::models::beta_geometric::probability_of_purchases($dropout, self.params(), n, $crate::models::check_horizon(t)?))
     }
 
+    /// By one quadrature over the dropout probability of the closed form given it (see the
+    /// crate's BG/NBD notes): `P(alive)·(c/(sδ))·E_p[S(−c, sδ/p)]`, `c = r + x`, `s = α + T`,
+    /// with the scaled upper incomplete gamma function `S`.
+    fn dert(&self, customer: &$crate::summary::CustomerSummary, rate: f64) -> $crate::Result<f64> {
+        let rate = $crate::models::check_rate(rate)?;
+        Ok($crate::models::beta_geometric::dert($dropout, self.params(), customer, rate))
+    }
+
     fn conditional_expected_purchases_path(
         &self,
         customer: &$crate::summary::CustomerSummary,
@@ -880,6 +923,36 @@ mod tests {
     fn series_at(c: f64, s: f64, a: f64, beta: f64, t: f64) -> Option<f64> {
         let [series] = beta_mixture_mean_series(c, s, a, beta, [t]);
         series
+    }
+
+    #[test]
+    fn dert_matches_the_numeric_integral_of_the_expectation() {
+        let p = params();
+        let customers =
+            [(0, 0.0, 38.86), (2, 30.43, 38.86), (1, 1.71, 38.86), (14, 37.0, 39.0), (60, 70.0, 78.0)];
+        for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
+            for (x, t_x, age) in customers {
+                let c = CustomerSummary::new(x, t_x, age, rust_decimal::Decimal::ZERO).unwrap();
+                for rate in [0.001_83, 0.01, 0.2] {
+                    let closed = dert(dropout, p, &c, rate);
+                    let numeric = crate::models::numeric_dert(
+                        |t| Ok(conditional_expected_purchases(dropout, p, f64::from(x), t_x, age, t)),
+                        rate,
+                        age,
+                    )
+                    .unwrap();
+                    assert!(
+                        (closed / numeric - 1.0).abs() < 1e-8,
+                        "{dropout:?} {x} {rate}: {closed} vs {numeric}"
+                    );
+                }
+            }
+        }
+        // Heavy dropout parameters (a < 1 small, large b) and a tiny rate: still finite.
+        let q = Params { r: 2.0, alpha: 1.0, a: 0.05, b: 40.0 };
+        let c = CustomerSummary::new(3, 5.0, 10.0, rust_decimal::Decimal::ZERO).unwrap();
+        let v = dert(Dropout::AfterRepeatPurchases, q, &c, 1e-6);
+        assert!(v.is_finite() && v > 0.0, "{v}");
     }
 
     #[test]

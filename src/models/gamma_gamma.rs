@@ -87,7 +87,9 @@ checked_serde! {
 /// use customer_metrics::{CustomerSummary, Fit, GammaGammaFitter};
 /// use rust_decimal::Decimal;
 ///
-/// let rows = [(1, 1200), (3, 2500), (2, 4010), (5, 1875), (1, 9000), (4, 3050), (0, 0), (2, 1510)];
+/// // Spend varies across customers, so the heterogeneity q is finite (equal means would
+/// // send q and v to infinity along a ridge: no maximum to converge to).
+/// let rows = [(1, 900), (3, 2500), (2, 8010), (5, 1875), (1, 19000), (4, 3050), (0, 0), (2, 610)];
 /// let base: Vec<CustomerSummary> = rows
 ///     .iter()
 ///     .map(|&(x, cents)| CustomerSummary::new(x, f64::from(x), 10.0, Decimal::new(cents, 2)))
@@ -95,6 +97,7 @@ checked_serde! {
 /// let model = GammaGammaFitter::new().fit(&base)?;
 /// let report = model.report().expect("a fitted model carries its report");
 /// assert_eq!(report.total_weight, 7.0); // the x = 0 customer is skipped
+/// assert!(model.q() > 1.0 && model.q() < 10.0);
 /// # Ok::<(), customer_metrics::Error>(())
 /// ```
 pub type GammaGammaFitter = Fitter<GammaGamma>;

@@ -179,6 +179,15 @@ pub(crate) fn check_path(horizons: &[f64], out: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// The check of [`PurchaseModel::dert`]'s continuously compounded rate.
+pub(crate) fn check_rate(rate: f64) -> Result<f64> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(Error::param("rate", rate, "a finite continuously compounded rate per period > 0"))
+    }
+}
+
 pub(crate) fn check_horizon(t: f64) -> Result<f64> {
     if t.is_finite() && t >= 0.0 { Ok(t) } else { Err(Error::param("t", t, "a finite horizon >= 0")) }
 }
@@ -199,9 +208,7 @@ const DERT_TOLERANCE: f64 = 1e-10;
 /// parts of `∫ e^{−δt} dE(t)`), on a scale that resolves both the discounting (`1/δ`) and the
 /// customer's own time scale (`age`).
 pub(crate) fn numeric_dert(mut expected: impl FnMut(f64) -> Result<f64>, rate: f64, age: f64) -> Result<f64> {
-    if !(rate.is_finite() && rate > 0.0) {
-        return Err(Error::param("rate", rate, "a finite continuously compounded rate per period > 0"));
-    }
+    let rate = check_rate(rate)?;
     let mut failure = None;
     let scale = (1.0 / rate).min(age.max(1.0));
     let (integral, _) = integrate_to_infinity(

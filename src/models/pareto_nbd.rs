@@ -6,7 +6,7 @@ use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_gamma, log_add_exp};
 use crate::models::{
     Fit, FitReport, Fitter, PurchaseModel, Rows, SimulatedCustomer, check_ages, check_horizon, check_path,
-    check_positive, maximize,
+    check_positive, check_rate, maximize,
 };
 use crate::serde_checked::checked_serde;
 use crate::summary::CustomerSummary;
@@ -538,9 +538,7 @@ impl PurchaseModel for ParetoNbd {
     /// The closed form `P(alive)·[(r+x)/(α+T)]·(β+T)^s δ^{s−1} U(s, s; δ(β+T))` (see
     /// [`ParetoNbd`]), through the scaled upper incomplete gamma function.
     fn dert(&self, customer: &CustomerSummary, rate: f64) -> Result<f64> {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(Error::param("rate", rate, "a finite continuously compounded rate per period > 0"));
-        }
+        let rate = check_rate(rate)?;
         let age = customer.age();
         let a = self.r + f64::from(customer.frequency());
         let z = rate * (self.beta + age);
