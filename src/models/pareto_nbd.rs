@@ -254,8 +254,14 @@ const SERIES_TOLERANCE: f64 = 1e-17;
 /// within [`MAX_TERMS`] terms. Evaluated after Euler's transformation,
 /// `G = (1−z)^{1−k}/c · Σ_n [(K)_n/(C)_n] zⁿ` with `K = c+1−k > 0`, `C = c+1`: every term
 /// ratio `z(K+n)/(C+n)` is below `z`, so there is no growth phase for large `k` (a heavy buyer
-/// when α < β) and about `ln ε/ln z` terms at most; `ln(1−z)` is passed in.
-fn series(k: f64, c: f64, z: [f64; 2], ln_one_minus_z: [f64; 2]) -> Option<[(f64, f64, [f64; 3]); 2]> {
+/// when α < β) and about `ln ε/ln z` terms at most; `ln(1−z)` is passed in. Without `GRAD`
+/// the derivatives are zero and only the value's sum is formed (predictions).
+fn series<const GRAD: bool>(
+    k: f64,
+    c: f64,
+    z: [f64; 2],
+    ln_one_minus_z: [f64; 2],
+) -> Option<[(f64, f64, [f64; 3]); 2]> {
     let big_k = c + 1.0 - k;
     let big_c = c + 1.0;
     let mut h = [1.0; 2]; // (K)_n/(C)_n zⁿ
@@ -271,17 +277,21 @@ fn series(k: f64, c: f64, z: [f64; 2], ln_one_minus_z: [f64; 2]) -> Option<[(f64
         for i in 0..2 {
             let acc = &mut sums[i];
             acc[0] += h[i];
-            acc[1] += h[i] * s_k;
-            acc[2] += h[i] * s_c;
-            acc[3] += dh[i];
-            dh[i] = (nf + 1.0) * h[i] * rho;
+            if GRAD {
+                acc[1] += h[i] * s_k;
+                acc[2] += h[i] * s_c;
+                acc[3] += dh[i];
+                dh[i] = (nf + 1.0) * h[i] * rho;
+            }
             h[i] *= rho * z[i];
             // Later ratios are below z: the remainder is below next/(1 − z).
-            let next = h[i] * (2.0 + s_k + s_c) + dh[i];
+            let next = if GRAD { h[i] * (2.0 + s_k + s_c) + dh[i] } else { h[i] };
             done &= next <= SERIES_TOLERANCE * (acc[0] + acc[3]) * (1.0 - z[i]);
         }
-        s_k += (big_c + nf) * both;
-        s_c += (big_k + nf) * both;
+        if GRAD {
+            s_k += (big_c + nf) * both;
+            s_c += (big_k + nf) * both;
+        }
         if done {
             let mut out = [(0.0, 0.0, [0.0; 3]); 2];
             for i in 0..2 {
@@ -303,7 +313,13 @@ fn series(k: f64, c: f64, z: [f64; 2], ln_one_minus_z: [f64; 2]) -> Option<[(f64
 /// (`c = r+s+x`, `m`, `M` the smaller and larger of α, β, `k_m` the exponent at `m`), taken
 /// between `t_x` and `T`. The difference loses relative accuracy only when `D ≪ A`, where it
 /// does not matter: `s·∫_T^∞ … ≤ A`, so the absolute error is below `ε·A`.
-fn series_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_ages: [f64; 2]) -> Option<Parts> {
+fn series_parts<const GRAD: bool>(
+    p: &[f64; 4],
+    x: f64,
+    t_x: f64,
+    t: f64,
+    ln_ages: [f64; 2],
+) -> Option<Parts> {
     let [r, alpha, s, beta] = *p;
     let c = r + s + x;
     let alpha_is_min = alpha <= beta;
@@ -322,9 +338,9 @@ fn series_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_ages: [f64; 2]) -> Op
     let mts = [big + t_x, big + t];
     let ln_mts = [ln_big_tx, ln_big_t];
     let zs = [gap / mts[0], gap / mts[1]];
-    let sums = series(k, c, zs, [(-zs[0]).ln_1p(), (-zs[1]).ln_1p()])?;
+    let sums = series::<GRAD>(k, c, zs, [(-zs[0]).ln_1p(), (-zs[1]).ln_1p()])?;
     let mut d = [[0.0; 4]; 2];
-    for i in 0..2 {
+    for i in (0..2).filter(|_| GRAD) {
         let (mt, time) = (mts[i], times[i]);
         let (_, _, [d_k, d_c, d_z]) = sums[i];
         // ∂z/∂m = −1/(M+t), ∂z/∂M = (m+t)/(M+t)², ∂ln(M+t)/∂M = 1/(M+t).
@@ -350,7 +366,9 @@ fn series_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_ages: [f64; 2]) -> Op
     Some(Parts { ln_alive: 0.0, ln_dead, ln_weight, direction, ln_ages })
 }
 
-fn parts(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Parts {
+/// [`Parts`] of one customer, with the gradient's `direction` when `GRAD` (fits) and without
+/// it (predictions).
+fn parts<const GRAD: bool>(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Parts {
     let [r, alpha, s, beta] = *p;
     let a = r + x;
     let ln_ages = [(alpha + t).ln(), (beta + t).ln()];
@@ -364,7 +382,7 @@ fn parts(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Parts {
             ln_ages,
         };
     }
-    let parts = match series_parts(p, x, t_x, t, ln_ages) {
+    let parts = match series_parts::<GRAD>(p, x, t_x, t, ln_ages) {
         Some(parts) => parts,
         None => quadrature_parts(p, x, t_x, t, ln_ages),
     };
@@ -393,7 +411,7 @@ fn quadrature_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_ages: [f64; 2]) -
 fn log_likelihood(p: &[f64; 4], x: f64, t_x: f64, t: f64, grad: Option<&mut [f64; 4]>) -> f64 {
     let [r, alpha, s, beta] = *p;
     let a = r + x;
-    let parts = parts(p, x, t_x, t);
+    let parts = parts::<true>(p, x, t_x, t);
     let ln_sum = log_add_exp(parts.ln_alive, parts.ln_dead);
     let (ln_alpha, ln_beta) = (alpha.ln(), beta.ln());
     let ln_gamma_ratio = if x > 0.0 { ln_gamma(a) - ln_gamma(r) } else { 0.0 };
@@ -473,7 +491,12 @@ impl PurchaseModel for ParetoNbd {
     }
 
     fn probability_alive(&self, customer: &CustomerSummary) -> f64 {
-        let p = parts(&self.params(), f64::from(customer.frequency()), customer.recency(), customer.age());
+        let p = parts::<false>(
+            &self.params(),
+            f64::from(customer.frequency()),
+            customer.recency(),
+            customer.age(),
+        );
         let ln_sum = log_add_exp(p.ln_alive, p.ln_dead);
         (p.ln_alive - ln_sum).exp().clamp(0.0, 1.0)
     }
@@ -640,7 +663,7 @@ mod tests {
         ];
         for (p, [x, t_x, t]) in points {
             let ln_ages = [(p[1] + t).ln(), (p[3] + t).ln()];
-            let series = series_parts(&p, x, t_x, t, ln_ages).expect("in the series domain");
+            let series = series_parts::<true>(&p, x, t_x, t, ln_ages).expect("in the series domain");
             let quadrature = quadrature_parts(&p, x, t_x, t, ln_ages);
             assert!(
                 (series.ln_dead - quadrature.ln_dead).abs() < 1e-13,
@@ -677,7 +700,7 @@ mod tests {
             let t_x = t * log_uniform(1e-3, 1.0);
             let ln_alive = -(p[0] + x) * (p[1] + t).ln() - p[2] * (p[3] + t).ln();
             let ln_ages = [(p[1] + t).ln(), (p[3] + t).ln()];
-            let Some(series) = series_parts(&p, x, t_x, t, ln_ages) else { continue };
+            let Some(series) = series_parts::<true>(&p, x, t_x, t, ln_ages) else { continue };
             let quadrature = quadrature_parts(&p, x, t_x, t, ln_ages);
             // Compare the likelihood's sum A + D (the difference in D is benign where D ≪ A).
             let (a, b) = (log_add_exp(ln_alive, series.ln_dead), log_add_exp(ln_alive, quadrature.ln_dead));
@@ -751,63 +774,35 @@ mod tests {
     }
 
     #[test]
+    fn predictions_without_the_gradient_match_the_fit_path() {
+        let mut rng = Rng::new(5);
+        for _ in 0..2_000 {
+            let u = |rng: &mut Rng, lo: f64, hi: f64| (lo.ln() + rng.uniform() * (hi.ln() - lo.ln())).exp();
+            let p = [
+                u(&mut rng, 0.05, 5.0),
+                u(&mut rng, 0.5, 50.0),
+                u(&mut rng, 0.05, 5.0),
+                u(&mut rng, 0.5, 50.0),
+            ];
+            let age = u(&mut rng, 1.0, 100.0);
+            let t_x = age * rng.uniform();
+            let x = (u(&mut rng, 1.0, 60.0) - 1.0).floor();
+            let (with, without) = (parts::<true>(&p, x, t_x, age), parts::<false>(&p, x, t_x, age));
+            assert_eq!(with.ln_alive, without.ln_alive);
+            let close = (with.ln_dead - without.ln_dead).abs() <= 1e-13 * with.ln_dead.abs().max(1.0);
+            assert!(
+                close || with.ln_dead == without.ln_dead,
+                "{p:?} {x} {t_x} {age}: {} vs {}",
+                with.ln_dead,
+                without.ln_dead
+            );
+        }
+    }
+
+    #[test]
     fn send_sync() {
         fn check<T: Send + Sync>() {}
         check::<ParetoNbd>();
         check::<ParetoNbdFitter>();
-    }
-
-    /// Per-row cost of the likelihood with its gradient, in CPU time of this thread (Linux
-    /// `/proc/thread-self/schedstat`, so a loaded machine does not inflate it). Run in release:
-    /// `cargo test --release --lib pareto_nbd::tests::timing -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "timing, run in release by hand"]
-    fn timing() {
-        fn cpu_ns() -> f64 {
-            std::fs::read_to_string("/proc/thread-self/schedstat")
-                .ok()
-                .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
-                .unwrap_or(f64::NAN)
-        }
-        let truth = ParetoNbd::new(0.8, 5.0, 0.6, 8.0).expect("valid");
-        let ages: Vec<f64> = (0..100_000).map(|i| 30.0 + 20.0 * f64::from(i) / 100_000.0).collect();
-        let data: Vec<CustomerSummary> =
-            truth.simulate(&ages, 1).expect("valid").iter().map(|c| c.summary().expect("ok")).collect();
-        let cdnow_like = [0.55, 10.58, 0.61, 11.67];
-        for (name, p) in [
-            ("CDNOW MLE", cdnow_like),
-            ("truth", truth.params()),
-            ("start β = α", [1.0, 6.0, 1.0, 6.0]),
-            ("β ≫ α (quadrature)", [0.8, 1.0, 0.6, 100.0]),
-            ("α ≫ β (quadrature)", [0.8, 100.0, 0.6, 1.0]),
-        ] {
-            let mut g = [0.0; 4];
-            let mut acc = 0.0;
-            let start = cpu_ns();
-            for _ in 0..5 {
-                for c in &data {
-                    acc += log_likelihood(&p, f64::from(c.frequency()), c.recency(), c.age(), Some(&mut g));
-                }
-            }
-            let per_row = (cpu_ns() - start) / (5.0 * data.len() as f64);
-            println!("LL + gradient at {name}: {per_row:.0} ns CPU per row ({acc})");
-        }
-        let mut acc = 0.0;
-        let start = cpu_ns();
-        for c in &data {
-            acc += ln_gamma(0.55 + f64::from(c.frequency())).ln();
-        }
-        println!("(one lnΓ + ln: {:.0} ns CPU, {acc})", (cpu_ns() - start) / data.len() as f64);
-        let start = cpu_ns();
-        let fitted = ParetoNbdFitter::new().fit(&data).expect("converges");
-        let report = fitted.report().expect("fitted");
-        println!(
-            "fit of 100,000 simulated customers: {:.3} s CPU, {} iterations, {} evaluations, {} distinct rows, {:?}",
-            (cpu_ns() - start) * 1e-9,
-            report.iterations,
-            report.evaluations,
-            report.distinct_rows,
-            fitted.params()
-        );
     }
 }
