@@ -1,5 +1,6 @@
 //! Numerical building blocks shared by the metrics and models (crate-private).
 
+pub(crate) mod decimal;
 pub(crate) mod gamma_shift;
 pub(crate) mod incomplete_gamma;
 pub(crate) mod log_concave;

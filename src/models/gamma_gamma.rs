@@ -46,8 +46,8 @@ checked_serde! {
     ///
     /// **Money.** Inputs are [`Decimal`] (the summaries' monetary values); the model works in
     /// `f64`, and every expected spend is returned as a [`Decimal`] through a checked
-    /// conversion ([`Error::Overflow`] if the value does not fit). The conversion keeps the
-    /// shortest decimal that round-trips the `f64` (about 16 significant digits); round with
+    /// conversion ([`Error::Overflow`] if the value does not fit). The conversion keeps 15
+    /// significant digits (trailing zeros removed); round with
     /// [`Decimal::round_dp`] for display.
     ///
     /// # Example
@@ -287,7 +287,7 @@ pub(crate) fn decimal_to_f64(value: Decimal) -> Result<f64> {
 
 /// `f64 → Decimal`, checked (non-finite or out-of-range values are an overflow of `what`).
 pub(crate) fn to_decimal(value: f64, what: &'static str) -> Result<Decimal> {
-    Decimal::try_from(value).map_err(|_| Error::overflow(what))
+    crate::math::decimal::from_f64(value).ok_or(Error::overflow(what))
 }
 
 /// `ln f(z̄ | p, q, γ, x)` of one row `[x, z̄]` (x ≥ 1, z̄ > 0); with `grad`, also its gradient

@@ -193,10 +193,7 @@ pub(crate) fn to_decimal(what: &'static str, x: f64) -> Result<Decimal> {
     if !x.is_finite() {
         return Err(Error::param(what, x, "a finite number"));
     }
-    if x == 0.0 {
-        return Ok(Decimal::ZERO);
-    }
-    Decimal::try_from(x).map_err(|_| Error::overflow(what))
+    crate::math::decimal::from_f64(x).ok_or(Error::overflow(what))
 }
 
 /// `Decimal → f64` (always defined; rounding to the nearest `f64`).
