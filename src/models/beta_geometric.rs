@@ -17,6 +17,9 @@
 //!   `m` the coins of `n` purchases and NB the negative binomial of the purchases of an
 //!   immortal customer (Fader, Hardie & Lee 2005, Eq. 8, and its MBG/NBD analogue).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use crate::math::gamma_shift::{ln_beta_precise as ln_beta, rising_table};
 use crate::math::incomplete_gamma::upper_gamma_scaled;
 use crate::math::quadrature::integrate;
@@ -117,23 +120,41 @@ fn logistic_of_neg(d: f64) -> f64 {
 /// `grad`.
 pub(crate) fn log_likelihood(dropout: Dropout, p: &[f64; 4], row: &[f64; 3], grad: &mut [f64; 4]) -> f64 {
     let counts = count_terms(dropout, p, p[1].ln(), row[0]);
-    row_log_likelihood(p, row, &counts, grad)
+    row_log_likelihood(p, row, &counts, AgeTerms::new(p[1], row[1]), AgeTerms::new(p[1], row[2]), grad)
 }
 
-/// [`log_likelihood`] given the count terms of the row's `x`: the overflow-safe form
-/// of note 027, `ln L = D₁ + r ln α − (r+x) ln(α+t_x) + ln(C₃ + δ_{m>0} C₄)`,
+/// `ln(α + τ)` and `1/(α + τ)` of an age `τ` (the recency `t_x` or the age `T`).
+#[derive(Debug, Clone, Copy, Default)]
+struct AgeTerms {
+    ln: f64,
+    inv: f64,
+}
+
+impl AgeTerms {
+    fn new(alpha: f64, age: f64) -> Self {
+        let v = alpha + age;
+        AgeTerms { ln: v.ln(), inv: 1.0 / v }
+    }
+}
+
+/// [`log_likelihood`] given the count terms of the row's `x` and the [`AgeTerms`] of its `t_x`
+/// and `T`: the overflow-safe form of note 027,
+/// `ln L = D₁ + r ln α − (r+x) ln(α+t_x) + ln(C₃ + δ_{m>0} C₄)`,
 /// `C₃ = ((α+t_x)/(α+T))^{r+x}`, `C₄ = a/(b+m−1)`, with the sum taken in log space.
-fn row_log_likelihood(p: &[f64; 4], row: &[f64; 3], counts: &CountTerms, grad: &mut [f64; 4]) -> f64 {
-    let [r, alpha, ..] = *p;
-    let [x, t_x, age] = *row;
-    let c = r + x;
-    let at = alpha + t_x;
-    let a_big = alpha + age;
-    let ln_at = at.ln();
-    // ln C₃ = −(r+x)·ln((α + T)/(α + t_x)) ≤ 0, as a difference of logarithms (two `ln` cost
-    // less than a division and `ln_1p`; the absolute error, a few ulp of ln(α + T), is what
-    // the sum of the log-likelihood keeps anyway).
-    let log_ratio = (a_big.ln() - ln_at).max(0.0);
+fn row_log_likelihood(
+    p: &[f64; 4],
+    row: &[f64; 3],
+    counts: &CountTerms,
+    recency: AgeTerms,
+    age: AgeTerms,
+    grad: &mut [f64; 4],
+) -> f64 {
+    let c = p[0] + row[0];
+    let ln_at = recency.ln;
+    // ln C₃ = −(r+x)·ln((α + T)/(α + t_x)) ≤ 0, as a difference of logarithms (the absolute
+    // error, a few ulp of ln(α + T), is what the sum of the log-likelihood keeps anyway; the
+    // logarithms come from a table of the distinct ages in a fit).
+    let log_ratio = (age.ln - ln_at).max(0.0);
     let ln_c3 = -c * log_ratio;
     // Weights of the two terms of the sum: w₃ = C₃/(C₃ + C₄) (= P(alive)), w₄ = 1 − w₃.
     let (ln_sum, w3, w4) = match counts.ln_c4 {
@@ -152,7 +173,7 @@ fn row_log_likelihood(p: &[f64; 4], row: &[f64; 3], counts: &CountTerms, grad: &
     // ∂/∂r: ψ(r+x) − ψ(r) + ln α − ln(α+t_x) + w₃·ln C₃/(r+x).
     grad[0] = counts.psi_r - ln_at - w3 * log_ratio;
     // ∂/∂α: r/α − (r+x)·[w₃/(α+T) + w₄/(α+t_x)].
-    grad[1] = counts.r_over_alpha - c * (w3 / a_big + w4 / at);
+    grad[1] = counts.r_over_alpha - c * (w3 * age.inv + w4 * recency.inv);
     grad[2] = -counts.psi_ab + w4 * counts.inv_a;
     grad[3] = counts.psi_b - counts.psi_ab - w4 * counts.inv_bm1;
     ll
@@ -228,26 +249,56 @@ fn count_terms(dropout: Dropout, p: &[f64; 4], ln_alpha: f64, x: f64) -> CountTe
 
 /// The likelihood of a fit: [`row_log_likelihood`] with the [`CountTerms`] of the counts
 /// `x < table_len` tabulated once per evaluation (one pass of the rising-factorial recurrences)
-/// and larger counts evaluated per row.
+/// and larger counts evaluated per row; and, when a customer base has few distinct ages (times
+/// are usually whole days: a few hundred values of `t_x` and `T` for any number of customers),
+/// the [`AgeTerms`] of each distinct age once per evaluation instead of twice per row.
+///
+/// Its rows are `[x, t_x, T, i, j]`: `i`, `j` index `t_x` and `T` in the table of ages
+/// (`NO_AGE` without a table).
 struct Likelihood {
     dropout: Dropout,
     table_len: usize,
+    ages: Vec<f64>,
 }
 
 /// The largest count table: 3 logarithms per entry per evaluation.
 const COUNT_TABLE_MAX: usize = 1024;
+/// The index of an age that is not in the table.
+const NO_AGE: f64 = 4_294_967_295.0;
 
 impl Likelihood {
-    fn new(dropout: Dropout, rows: &Rows<3>) -> Self {
+    /// The likelihood of `rows` `[x, t_x, T]`, and the rows with their age indices.
+    fn new(dropout: Dropout, rows: Rows<3>) -> (Self, Rows<5>) {
         let max_x = rows.values.iter().map(|v| v[0]).fold(0.0, f64::max);
         // `as` saturates; the table covers 0..=max_x up to the cap.
         let table_len = (max_x as usize).saturating_add(1).min(COUNT_TABLE_MAX);
-        Likelihood { dropout, table_len }
+        // The distinct ages, numbered in order of appearance, unless there are too many for a
+        // table to pay (two lookups save two logarithms and two divisions each): then none.
+        let most = rows.values.len() / 2;
+        let mut numbers: HashMap<u64, usize> = HashMap::new();
+        let mut ages = Vec::new();
+        'scan: for v in &rows.values {
+            for age in [v[1], v[2]] {
+                if let Entry::Vacant(slot) = numbers.entry(age.to_bits()) {
+                    if ages.len() >= most {
+                        numbers.clear();
+                        ages.clear();
+                        break 'scan;
+                    }
+                    slot.insert(ages.len());
+                    ages.push(age);
+                }
+            }
+        }
+        // Indices are below 2^32 (u32 counts of rows) and exact in an f64.
+        let index = |age: f64| numbers.get(&age.to_bits()).map_or(NO_AGE, |&i| i as f64);
+        let values = rows.values.iter().map(|&[x, t_x, age]| [x, t_x, age, index(t_x), index(age)]).collect();
+        (Likelihood { dropout, table_len, ages }, Rows { values, weights: rows.weights })
     }
 }
 
-impl RowLikelihood<4, 3> for Likelihood {
-    type Prepared = (f64, Vec<CountTerms>);
+impl RowLikelihood<4, 5> for Likelihood {
+    type Prepared = (f64, Vec<CountTerms>, Vec<AgeTerms>);
 
     fn prepare(&self, p: &[f64; 4]) -> Self::Prepared {
         let [r, alpha, a, b] = *p;
@@ -265,21 +316,33 @@ impl RowLikelihood<4, 3> for Likelihood {
                 CountTerms::new(p, ln_alpha, m as f64, r_rising, at(&b_table), at(&ab_table))
             })
             .collect();
-        (ln_alpha, table)
+        let ages = self.ages.iter().map(|&age| AgeTerms::new(alpha, age)).collect();
+        (ln_alpha, table, ages)
     }
 
     fn row(
         &self,
-        (ln_alpha, table): &Self::Prepared,
+        (ln_alpha, table, ages): &Self::Prepared,
         p: &[f64; 4],
-        row: &[f64; 3],
+        &[x, t_x, age, i, j]: &[f64; 5],
         grad: &mut [f64; 4],
     ) -> f64 {
-        // Counts are whole numbers (u32 frequencies); `as` saturates beyond the table.
-        match table.get(row[0] as usize) {
-            Some(counts) => row_log_likelihood(p, row, counts, grad),
-            None => row_log_likelihood(p, row, &count_terms(self.dropout, p, *ln_alpha, row[0]), grad),
-        }
+        let row = [x, t_x, age];
+        // Counts are whole numbers (u32 frequencies) and indices whole numbers below 2^32;
+        // `as` saturates beyond the tables.
+        let direct_counts;
+        let counts = match table.get(x as usize) {
+            Some(counts) => counts,
+            None => {
+                direct_counts = count_terms(self.dropout, p, *ln_alpha, x);
+                &direct_counts
+            }
+        };
+        let (recency, age_terms) = match (ages.get(i as usize), ages.get(j as usize)) {
+            (Some(&recency), Some(&age_terms)) => (recency, age_terms),
+            _ => (AgeTerms::new(p[1], t_x), AgeTerms::new(p[1], age)),
+        };
+        row_log_likelihood(p, &row, counts, recency, age_terms, grad)
     }
 }
 
@@ -722,8 +785,8 @@ pub(crate) fn fit(
     options: &FitOptions,
     initial: Option<Params>,
 ) -> Result<(Params, FitReport)> {
-    let rows = Rows::from_rows(customers, weights, |c| Ok(row_of(c)))?;
-    let likelihood = Likelihood::new(dropout, &rows);
+    let (likelihood, rows) =
+        Likelihood::new(dropout, Rows::from_rows(customers, weights, |c| Ok(row_of(c)))?);
     let starts: Vec<[f64; 4]> = match initial {
         Some(p) => vec![p.array()],
         None => {
@@ -975,24 +1038,37 @@ mod tests {
 
     #[test]
     fn tabulated_counts_match_the_direct_likelihood() {
-        // Counts inside the table (small and beyond the product loop) and beyond its end.
-        let mut rows = Rows { values: Vec::new(), weights: Vec::new() };
-        for x in [0.0, 1.0, 3.0, 8.0, 9.0, 40.0, 700.0, 1023.0, 1024.0, 5000.0] {
-            rows.values.push([x, 0.7 * (x + 1.0), 6000.0]);
-            rows.weights.push(1.0);
-        }
-        for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
-            let likelihood = Likelihood::new(dropout, &rows);
-            for p in [params().array(), [3.1, 0.2, 12.0, 0.05]] {
-                let prepared = likelihood.prepare(&p);
-                for row in &rows.values {
-                    let (mut g_table, mut g_direct) = ([0.0; 4], [0.0; 4]);
-                    let table = likelihood.row(&prepared, &p, row, &mut g_table);
-                    let direct = log_likelihood(dropout, &p, row, &mut g_direct);
-                    let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1.0);
-                    assert!(close(table, direct), "{dropout:?} {row:?}: {table} vs {direct}");
-                    for (t, d) in g_table.iter().zip(&g_direct) {
-                        assert!(close(*t, *d), "{dropout:?} {row:?}: {g_table:?} vs {g_direct:?}");
+        // Counts inside the table (small and beyond the product loop) and beyond its end; ages
+        // in the age table (many rows share them) and without one (all distinct).
+        for shared_ages in [true, false] {
+            let mut rows = Rows { values: Vec::new(), weights: Vec::new() };
+            for (k, x) in
+                [0.0, 1.0, 3.0, 8.0, 9.0, 40.0, 700.0, 1023.0, 1024.0, 5000.0].into_iter().enumerate()
+            {
+                for copy in 0..4 {
+                    let t_x = if shared_ages {
+                        0.5 * f64::from(copy)
+                    } else {
+                        0.7 * (x + 1.0) + k as f64 + 0.1 * f64::from(copy)
+                    };
+                    rows.values.push([x, t_x, 6000.0 + if shared_ages { 0.0 } else { t_x }]);
+                    rows.weights.push(1.0);
+                }
+            }
+            for dropout in [Dropout::AfterRepeatPurchases, Dropout::AlsoAtFirstPurchase] {
+                let (likelihood, indexed) = Likelihood::new(dropout, rows.clone());
+                assert_eq!(likelihood.ages.is_empty(), !shared_ages);
+                for p in [params().array(), [3.1, 0.2, 12.0, 0.05]] {
+                    let prepared = likelihood.prepare(&p);
+                    for row in &indexed.values {
+                        let (mut g_table, mut g_direct) = ([0.0; 4], [0.0; 4]);
+                        let table = likelihood.row(&prepared, &p, row, &mut g_table);
+                        let direct = log_likelihood(dropout, &p, &[row[0], row[1], row[2]], &mut g_direct);
+                        let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1.0);
+                        assert!(close(table, direct), "{dropout:?} {row:?}: {table} vs {direct}");
+                        for (t, d) in g_table.iter().zip(&g_direct) {
+                            assert!(close(*t, *d), "{dropout:?} {row:?}: {g_table:?} vs {g_direct:?}");
+                        }
                     }
                 }
             }

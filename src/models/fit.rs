@@ -187,10 +187,18 @@ impl<const N: usize> Rows<N> {
     /// Compresses `rows` (value, weight): identical values (bit for bit) are merged and their
     /// weights summed; weight-0 rows are dropped.
     pub(crate) fn compress(rows: impl IntoIterator<Item = ([f64; N], f64)>) -> Result<Self> {
+        Self::compress_checked(rows.into_iter().map(Ok))
+    }
+
+    /// [`Rows::compress`] of rows that may fail to form (the first error is returned): one
+    /// pass, so no second copy of the rows is ever held.
+    fn compress_checked(rows: impl IntoIterator<Item = Result<([f64; N], f64)>>) -> Result<Self> {
         // Grouped by bit pattern: sorting the patterns as integers puts identical values next
         // to each other (the order itself does not matter) and compares faster than floats.
-        let mut all: Vec<([u64; N], f64)> = Vec::new();
-        for (value, weight) in rows {
+        let rows = rows.into_iter();
+        let mut all: Vec<([u64; N], f64)> = Vec::with_capacity(rows.size_hint().0);
+        for row in rows {
+            let (value, weight) = row?;
             if !(weight.is_finite() && weight >= 0.0) {
                 return Err(Error::param("weight", weight, "a finite number >= 0"));
             }
@@ -225,12 +233,11 @@ impl<const N: usize> Rows<N> {
         {
             return Err(Error::Mismatch { what: format!("{} weights for {} rows", w.len(), rows.len()) });
         }
-        let keyed: Result<Vec<([f64; N], f64)>> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Ok((key(r)?, weights.and_then(|w| w.get(i).copied()).unwrap_or(1.0))))
-            .collect();
-        Self::compress(keyed?)
+        Self::compress_checked(
+            rows.iter()
+                .enumerate()
+                .map(|(i, r)| Ok((key(r)?, weights.and_then(|w| w.get(i).copied()).unwrap_or(1.0)))),
+        )
     }
 }
 
