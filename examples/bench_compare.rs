@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --example bench_compare -- simulate DIR   # writes DIR/bgnbd_1m.csv, DIR/pareto_100k.csv
 //! cargo run --release --example bench_compare -- time DIR       # reads DIR/*.csv, prints {"name": seconds, …}
+//! cargo run --release --example bench_compare -- memory DIR     # memory of the 1M BG/NBD fit (Linux)
 //! ```
 //!
 //! Every CSV is `x,t_x,T,zbar` with a header; `donations.csv` is `frequency,recency,periods,weights`.
@@ -121,11 +122,46 @@ fn time(dir: &Path) -> Result<(), Boxed> {
     Ok(())
 }
 
+/// A field of `/proc/self/status` in bytes (Linux reports kB).
+fn status_bytes(field: &str) -> Result<u64, Boxed> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line =
+        status.lines().find(|l| l.starts_with(field)).ok_or(format!("no {field} in /proc/self/status"))?;
+    let kb: u64 = line
+        .trim_start_matches(field)
+        .trim_start_matches(':')
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()?;
+    Ok(kb * 1024)
+}
+
+/// The memory a BG/NBD fit of the 1M simulated customers needs next to their summaries: the
+/// resident set before the fit (the summaries and the process), and its peak during the fit
+/// (the peak is reset first by writing 5 to `/proc/self/clear_refs`).
+fn memory(dir: &Path) -> Result<(), Boxed> {
+    let mut million = read_summaries(&dir.join("bgnbd_1m.csv"))?;
+    million.shrink_to_fit();
+    let summaries = std::mem::size_of_val(million.as_slice());
+    std::fs::write("/proc/self/clear_refs", "5")?;
+    let before = status_bytes("VmRSS")?;
+    let model = BgNbdFitter::new().fit(&million)?;
+    let peak = status_bytes("VmHWM")?;
+    std::hint::black_box(model);
+    println!(
+        "{{\"customers\": {}, \"summaries_bytes\": {summaries}, \"rss_before_fit\": {before}, \"peak_rss_during_fit\": {peak}}}",
+        million.len()
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Boxed> {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("simulate"), Some(dir)) => simulate(Path::new(dir)),
         (Some("time"), Some(dir)) => time(Path::new(dir)),
-        _ => Err("usage: bench_compare simulate|time DIR".into()),
+        (Some("memory"), Some(dir)) => memory(Path::new(dir)),
+        _ => Err("usage: bench_compare simulate|time|memory DIR".into()),
     }
 }

@@ -15,7 +15,8 @@ sets (1 million BG/NBD customers, 100,000 Pareto/NBD customers, from the crate's
 simulators) into a temporary directory next to the CDNOW summary and the donations table,
 times lifetimes on those files (best of a few runs, single process), then runs the Rust binary
 on the same files and prints a markdown table of the timings, the ratios and the goals of
-issue 4. Pass `--features parallel` (and set RAYON_NUM_THREADS) to time the parallel build.
+issue 4, with the `parallel` build (in target/parallel) at 1 and 2 threads (RAYON_NUM_THREADS)
+beside them, and the memory of the 1M-customer BG/NBD fit (Linux /proc/self/status).
 """
 
 import json
@@ -109,40 +110,67 @@ GOALS = [
     ("expected_bgnbd_100k", "BG/NBD E[Y(10)], 100k", 100_000, 5),
     ("alive_pareto_100k", "Pareto/NBD P(alive), 100k", 100_000, 10),
     ("expected_pareto_100k", "Pareto/NBD E[Y(10)], 100k", 100_000, 10),
-    ("clv12_cdnow", "CLV 12 periods (BG/NBD × Gamma-Gamma), CDNOW spenders", 1_402, 20),
+    ("clv12_cdnow", "CLV 12 periods (BG/NBD × Gamma-Gamma), CDNOW spenders", 946, 20),
 ]
 
 
+def build(target_dir, features):
+    subprocess.run(
+        ["cargo", "build", "--release", "--example", "bench_compare", "--target-dir", target_dir, *features],
+        cwd=ROOT,
+        check=True,
+    )
+    return os.path.join(target_dir, "release", "examples", "bench_compare")
+
+
+def run(binary, mode, d, threads=None):
+    env = dict(os.environ)
+    if threads is not None:
+        env["RAYON_NUM_THREADS"] = str(threads)
+    out = subprocess.run([binary, mode, d], check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out)
+
+
+def cell(n, seconds):
+    return f"{seconds * 1e3:.2f} ms" if n is None else f"{n / seconds / 1e6:.2f} M/s"
+
+
 def main():
-    features = sys.argv[1:]
+    serial = build(os.path.join(ROOT, "target"), [])
+    parallel = build(os.path.join(ROOT, "target", "parallel"), ["--features", "parallel"])
     with tempfile.TemporaryDirectory() as d:
-        subprocess.run(
-            ["cargo", "build", "--release", "--example", "bench_compare", *features], cwd=ROOT, check=True
-        )
-        binary = os.path.join(ROOT, "target", "release", "examples", "bench_compare")
-        subprocess.run([binary, "simulate", d], check=True)
+        subprocess.run([serial, "simulate", d], check=True)
         summary = pd.read_csv(os.path.join(ROOT, "tests", "data", "cdnow_summary.csv"))
         summary[["x", "t_x", "T", "zbar"]].to_csv(os.path.join(d, "cdnow.csv"), index=False)
         pd.read_csv(os.path.join(ROOT, "tests", "data", "donations.csv")).to_csv(
             os.path.join(d, "donations.csv"), index=False
         )
         py = time_lifetimes(d)
-        rust = json.loads(subprocess.run([binary, "time", d], check=True, capture_output=True, text=True).stdout)
-    print(f"lifetimes 0.11.3 (numpy {np.__version__}) vs customer-metrics {' '.join(features) or '(serial)'}\n")
-    print("| task | lifetimes | this crate | ratio | goal | met |")
-    print("|---|---|---|---|---|---|")
+        rust = run(serial, "time", d)
+        one, two = run(parallel, "time", d, 1), run(parallel, "time", d, 2)
+        memory = run(serial, "memory", d)
+    print(f"lifetimes 0.11.3 (numpy {np.__version__}) vs customer-metrics, one run, {os.cpu_count()} cores\n")
+    print("| task | lifetimes | this crate | ratio | goal | met | `parallel`, 1 thread | `parallel`, 2 threads |")
+    print("|---|---|---|---|---|---|---|---|")
     for key, what, n, goal in GOALS:
         a, b = py[key], rust[key]
         ratio = a / b
-        if n is None:
-            cells = f"{a * 1e3:.1f} ms | {b * 1e3:.2f} ms"
-        else:
-            cells = f"{n / a / 1e6:.2f} M/s | {n / b / 1e6:.2f} M/s"
         if key == "alive_bgnbd_1m":
             goal_text, met = "≥ 30 M/s", n / b >= 30e6
         else:
             goal_text, met = f"≥ {goal}×", ratio >= goal
-        print(f"| {what} | {cells} | {ratio:.1f}× | {goal_text} | {'yes' if met else 'no'} |")
+        print(
+            f"| {what} | {cell(n, a)} | {cell(n, b)} | {ratio:.1f}× | {goal_text} | {'yes' if met else 'no'} "
+            f"| {cell(n, one[key])} | {cell(n, two[key])} |"
+        )
+    summaries = memory["summaries_bytes"]
+    before, peak = memory["rss_before_fit"], memory["peak_rss_during_fit"]
+    print(
+        f"\nMemory of the BG/NBD fit of {memory['customers']:,} customers: summaries {summaries / 1e6:.1f} MB, "
+        f"resident {before / 1e6:.1f} MB before the fit, peak {peak / 1e6:.1f} MB during it "
+        f"(the fit needs {(peak - before) / 1e6:.1f} MB, {(peak - before) / summaries:.2f}× the summaries; "
+        f"peak {peak / summaries:.2f}× the summaries; goal ≤ 2×)"
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,22 @@ fn rel_close(got: f64, want: f64, tol: f64, what: &str) {
     assert!((got / want - 1.0).abs() <= tol, "{what}: got {got:e}, want {want:e} (relative ±{tol:e})");
 }
 
+/// Batch scoring (with its memo of the mixture per (x, T)) and multi-horizon paths (with
+/// their shared series) give the one-customer values, on CDNOW and on a simulated base.
+#[test]
+fn batch_and_path_predictions_equal_the_single_ones() {
+    let cdnow = common::cdnow_summaries();
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let mbg = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    let ages: Vec<f64> = (0..3000).map(|i| 20.0 + f64::from(i % 40)).collect();
+    let simulated: Vec<CustomerSummary> =
+        bg.simulate(&ages, 3).unwrap().iter().map(|s| s.summary().unwrap()).collect();
+    for model in [&bg as &dyn PurchaseModel, &mbg] {
+        common::check_batch_and_path(model, &cdnow);
+        common::check_batch_and_path(model, &simulated);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // (1) Reference values (REFERENCES.md).
 

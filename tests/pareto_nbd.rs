@@ -25,6 +25,13 @@ fn close(got: f64, want: f64, rel: f64) -> bool {
     (got - want).abs() <= rel * want.abs().max(f64::MIN_POSITIVE)
 }
 
+/// Batch scoring and multi-horizon paths give the one-customer values.
+#[test]
+fn batch_and_path_predictions_equal_the_single_ones() {
+    let m = model(0.553, 10.578, 0.606, 11.669);
+    common::check_batch_and_path(&m, &common::cdnow_summaries());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reference values
 // ---------------------------------------------------------------------------------------------

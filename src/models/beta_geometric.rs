@@ -25,7 +25,9 @@ use crate::math::incomplete_gamma::upper_gamma_scaled;
 use crate::math::quadrature::integrate;
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_beta_inc, ln_gamma, log_add_exp};
+use crate::models::chunks;
 use crate::models::fit::RowLikelihood;
+use crate::models::memo::Memo;
 use crate::models::{FitOptions, FitReport, Rows, SimulatedCustomer, check_ages, check_positive, maximize};
 use crate::summary::CustomerSummary;
 use crate::{Error, Result};
@@ -407,6 +409,23 @@ pub(crate) fn conditional_expected_purchases_path(
     for value in out.iter_mut() {
         *value *= alive;
     }
+}
+
+/// [`conditional_expected_purchases`] of many customers at one horizon: the mixture, which
+/// depends on `(x, T)` only, computed once per distinct pair.
+pub(crate) fn conditional_expected_purchases_batch(
+    dropout: Dropout,
+    params: Params,
+    customers: &[CustomerSummary],
+    t: f64,
+) -> Vec<f64> {
+    chunks::map_with(customers, |memo: &mut Memo, customer| {
+        let (x, age) = (f64::from(customer.frequency()), customer.age());
+        let alive = probability_alive(dropout, params, x, customer.recency(), age);
+        let mixture =
+            || beta_mixture_mean(params.r + x, params.alpha + age, params.a, params.b + dropout.coins(x), t);
+        alive * memo.get_or([x, age], mixture)
+    })
 }
 
 /// E[X(t)] of a new customer: [`conditional_expected_purchases`] of the customer who has
@@ -942,6 +961,17 @@ impl $crate::models::PurchaseModel for $name {
     fn dert(&self, customer: &$crate::summary::CustomerSummary, rate: f64) -> $crate::Result<f64> {
         let rate = $crate::models::check_rate(rate)?;
         Ok($crate::models::beta_geometric::dert($dropout, self.params(), customer, rate))
+    }
+
+    /// Customers who share `(x, T)` share the costly part of the prediction, which is
+    /// computed once per distinct pair.
+    fn conditional_expected_purchases_batch(
+        &self,
+        customers: &[$crate::summary::CustomerSummary],
+        t: f64,
+    ) -> $crate::Result<Vec<f64>> {
+        let t = $crate::models::check_horizon(t)?;
+        Ok($crate::models::beta_geometric::conditional_expected_purchases_batch($dropout, self.params(), customers, t))
     }
 
     fn conditional_expected_purchases_path(

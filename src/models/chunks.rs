@@ -68,3 +68,29 @@ where
     }
     out
 }
+
+/// `f` over every item, in order, with a scratch state `S` (a memo of what items share) made
+/// once for the whole run when serial and once per worker task with the `parallel` feature;
+/// `f`'s results must not depend on the state.
+pub(crate) fn map_with<T, S, U, F>(items: &[T], f: F) -> Vec<U>
+where
+    T: Sync,
+    S: Default + Send,
+    U: Send,
+    F: Fn(&mut S, &T) -> U + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items
+            .par_chunks(CHUNK)
+            .map_init(S::default, |state, chunk| chunk.iter().map(|item| f(state, item)).collect::<Vec<U>>())
+            .flatten_iter()
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let mut state = S::default();
+        items.iter().map(|item| f(&mut state, item)).collect()
+    }
+}

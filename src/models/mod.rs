@@ -41,6 +41,7 @@ mod bg_nbd;
 mod chunks;
 mod fit;
 mod mbg_nbd;
+mod memo;
 pub use bg_bb::{BgBb, BgBbCustomer, BgBbFitter};
 pub use bg_nbd::{BgNbd, BgNbdFitter};
 pub use mbg_nbd::{MbgNbd, MbgNbdFitter};

@@ -108,3 +108,45 @@ pub fn donations() -> (Vec<customer_metrics::BgBbCustomer>, Vec<f64>) {
         })
         .unzip()
 }
+
+/// The batch and multi-horizon predictions of `model` equal its one-customer, one-horizon
+/// predictions bit for bit, on `data` (memos and shared work must not change a value).
+#[allow(dead_code)]
+pub fn check_batch_and_path(
+    model: &dyn customer_metrics::PurchaseModel,
+    data: &[customer_metrics::CustomerSummary],
+) {
+    let alive = model.probability_alive_batch(data);
+    for t in [0.0, 10.0, 39.0, 52.0] {
+        let batch = model.conditional_expected_purchases_batch(data, t).expect("valid horizon");
+        assert_eq!(batch.len(), data.len());
+        for ((c, b), a) in data.iter().zip(&batch).zip(&alive) {
+            assert_eq!(
+                *b,
+                model.conditional_expected_purchases(c, t).expect("valid horizon"),
+                "{c:?} at {t}"
+            );
+            assert_eq!(*a, model.probability_alive(c), "{c:?}");
+        }
+    }
+    let horizons: Vec<f64> = (0..13).map(|k| 4.345 * f64::from(k)).collect();
+    let mut path = vec![0.0; horizons.len()];
+    for c in data.iter().step_by(7) {
+        model.conditional_expected_purchases_path(c, &horizons, &mut path).expect("valid horizons");
+        for (&t, p) in horizons.iter().zip(&path) {
+            let single = model.conditional_expected_purchases(c, t).expect("valid horizon");
+            assert!((p - single).abs() <= 1e-14 * single.abs(), "{c:?} at {t}: path {p} vs {single}");
+        }
+    }
+    let mut short = vec![0.0; 2];
+    assert!(matches!(
+        model.conditional_expected_purchases_path(&data[0], &horizons, &mut short),
+        Err(customer_metrics::Error::Mismatch { .. })
+    ));
+    let mut one = [0.0];
+    assert!(matches!(
+        model.conditional_expected_purchases_path(&data[0], &[-1.0], &mut one),
+        Err(customer_metrics::Error::InvalidParameter { .. })
+    ));
+    assert!(model.conditional_expected_purchases_batch(data, f64::NAN).is_err());
+}
