@@ -90,6 +90,17 @@ fn bench_scoring(c: &mut Criterion) {
         b.iter(|| clv.values(&bg, &spend, black_box(&base)).expect("values"))
     });
     group.finish();
+    // The infinite-horizon CLV: BG/NBD's DERT is one quadrature per customer (about 50 µs),
+    // Pareto/NBD's a closed form.
+    let dert = Clv::dert(1.0, 0.0018).expect("valid");
+    let few = base.get(..1_000).expect("100k customers");
+    let mut group = c.benchmark_group("dert_1k");
+    group.throughput(Throughput::Elements(few.len() as u64)).sample_size(10);
+    group.bench_function("bg_nbd", |b| b.iter(|| dert.values(&bg, &spend, black_box(few)).expect("values")));
+    group.bench_function("pareto_nbd", |b| {
+        b.iter(|| dert.values(&pareto, &spend, black_box(few)).expect("values"))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench_fits, bench_scoring);
