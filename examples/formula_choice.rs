@@ -238,34 +238,44 @@ struct Fitted {
     runs: usize,
 }
 
+impl Fitted {
+    /// A fitted model with its key, parameters (`params` reads them) and fit timing.
+    fn new<M: PurchaseModel + 'static>(
+        key: &'static str,
+        (model, seconds, runs): (M, f64, usize),
+        params: impl Fn(&M) -> Value,
+        report: impl Fn(&M) -> Option<&FitReport>,
+    ) -> Self {
+        Fitted {
+            key,
+            params: params(&model),
+            report: report(&model).cloned(),
+            model: Box::new(model),
+            seconds,
+            runs,
+        }
+    }
+}
+
 fn fit_models(customers: &[CustomerSummary], effort: Effort) -> Result<Vec<Fitted>, Boxed> {
-    let (bg, seconds, runs) = best_of(effort, || Ok(BgNbdFitter::new().fit(customers)?))?;
-    let bg_nbd = Fitted {
-        key: "bg_nbd",
-        params: json!({"r": bg.r(), "alpha": bg.alpha(), "a": bg.a(), "b": bg.b()}),
-        report: bg.report().cloned(),
-        model: Box::new(bg),
-        seconds,
-        runs,
-    };
-    let (mbg, seconds, runs) = best_of(effort, || Ok(MbgNbdFitter::new().fit(customers)?))?;
-    let mbg_nbd = Fitted {
-        key: "mbg_nbd",
-        params: json!({"r": mbg.r(), "alpha": mbg.alpha(), "a": mbg.a(), "b": mbg.b()}),
-        report: mbg.report().cloned(),
-        model: Box::new(mbg),
-        seconds,
-        runs,
-    };
-    let (pareto, seconds, runs) = best_of(effort, || Ok(ParetoNbdFitter::new().fit(customers)?))?;
-    let pareto_nbd = Fitted {
-        key: "pareto_nbd",
-        params: json!({"r": pareto.r(), "alpha": pareto.alpha(), "s": pareto.s(), "beta": pareto.beta()}),
-        report: pareto.report().cloned(),
-        model: Box::new(pareto),
-        seconds,
-        runs,
-    };
+    let bg_nbd = Fitted::new(
+        "bg_nbd",
+        best_of(effort, || Ok(BgNbdFitter::new().fit(customers)?))?,
+        |m| json!({"r": m.r(), "alpha": m.alpha(), "a": m.a(), "b": m.b()}),
+        |m| m.report(),
+    );
+    let mbg_nbd = Fitted::new(
+        "mbg_nbd",
+        best_of(effort, || Ok(MbgNbdFitter::new().fit(customers)?))?,
+        |m| json!({"r": m.r(), "alpha": m.alpha(), "a": m.a(), "b": m.b()}),
+        |m| m.report(),
+    );
+    let pareto_nbd = Fitted::new(
+        "pareto_nbd",
+        best_of(effort, || Ok(ParetoNbdFitter::new().fit(customers)?))?,
+        |m| json!({"r": m.r(), "alpha": m.alpha(), "s": m.s(), "beta": m.beta()}),
+        |m| m.report(),
+    );
     Ok(vec![bg_nbd, mbg_nbd, pareto_nbd])
 }
 
