@@ -258,6 +258,13 @@ fn batch_total_and_errors() {
     }
     let total = clv.total(&model, &spend, &base).expect("valid");
     assert_eq!(total, values.iter().copied().sum::<Decimal>());
+    // Over several chunks of customers (summed chunk by chunk, then the chunks in order) the
+    // total is the sum of the values up to Decimal's 28-digit rounding.
+    let many: Vec<CustomerSummary> =
+        (0..9_000).map(|i| customer(i % 11, f64::from(i % 11) * 2.5, 40.0)).collect();
+    let values = clv.values(&model, &spend, &many).expect("valid");
+    let total = clv.total(&model, &spend, &many).expect("valid");
+    assert!((total - values.iter().copied().sum::<Decimal>()).abs() < Decimal::new(1, 18), "{total}");
     // Spend errors propagate: a Gamma-Gamma with q ≤ 1 has no finite spend for x = 0.
     let heavy = GammaGamma::new(2.0, 0.9, 1.0).expect("valid");
     assert!(clv.value(&model, &heavy, &customer(0, 0.0, 10.0)).is_err());

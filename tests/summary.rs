@@ -183,6 +183,19 @@ fn bad_input_is_a_typed_error_naming_customer_and_field() {
         SummaryBuilder::new(SummaryOptions::default().calibration_end(date(1990, 1, 1))).expect("valid");
     b.record(&Transaction::new(1, date(1999, 1, 1), Decimal::ONE)).expect("valid");
     assert!(matches!(b.build(), Err(Error::NotEnoughData { .. })));
+    // A calibration end after the last transaction, with no observation end, is named.
+    let mut b =
+        SummaryBuilder::new(SummaryOptions::default().calibration_end(date(2001, 1, 1))).expect("valid");
+    b.record(&Transaction::new(1, date(2000, 6, 1), Decimal::ONE)).expect("valid");
+    let err = b.build().unwrap_err();
+    assert!(matches!(err, Error::InvalidParameter { name: "calibration_end", .. }), "{err}");
+    // With an observation end after it the holdout is simply empty.
+    let mut b = SummaryBuilder::new(
+        SummaryOptions::default().calibration_end(date(2001, 1, 1)).observation_end(date(2001, 6, 30)),
+    )
+    .expect("valid");
+    b.record(&Transaction::new(1, date(2000, 6, 1), Decimal::ONE)).expect("valid");
+    assert_eq!(b.build().expect("built").customers.len(), 1);
 }
 
 #[test]

@@ -302,7 +302,9 @@ impl Clv {
     }
 
     /// The total CLV of a customer base (the residual customer equity of these customers),
-    /// without storing the individual values.
+    /// without storing the individual values (over the cores with the `parallel` feature; the
+    /// chunks of customers and the order of their sums are fixed, so the total does not depend
+    /// on the feature or the thread count).
     ///
     /// # Errors
     /// As [`Clv::value`]; [`Error::Overflow`] when the total does not fit a [`Decimal`].
@@ -312,10 +314,13 @@ impl Clv {
         spend: &dyn SpendModel,
         customers: &[CustomerSummary],
     ) -> Result<Decimal> {
-        customers.iter().try_fold(Decimal::ZERO, |acc, c| {
-            acc.checked_add(self.value(model, spend, c)?)
-                .ok_or(Error::overflow("the total customer lifetime value"))
-        })
+        let add = |acc: Decimal, v: Decimal| {
+            acc.checked_add(v).ok_or(Error::overflow("the total customer lifetime value"))
+        };
+        let partial = super::chunks::map_chunks(customers, |chunk| {
+            chunk.iter().try_fold(Decimal::ZERO, |acc, c| add(acc, self.value(model, spend, c)?))
+        });
+        partial.into_iter().try_fold(Decimal::ZERO, |acc, p| add(acc, p?))
     }
 }
 

@@ -436,12 +436,24 @@ impl<Id: Eq + Hash + Clone + Debug + Ord> SummaryBuilder<Id> {
     ///
     /// # Errors
     /// [`Error::NotEnoughData`] when no transaction was recorded, or when no customer made a
-    /// first purchase on or before the calibration end.
+    /// first purchase on or before the calibration end; [`Error::InvalidParameter`] naming
+    /// `calibration_end` when it falls after the last transaction and no observation end is
+    /// set (the holdout would have a negative length).
     pub fn build(&self) -> Result<Summaries<Id>> {
         let opts = &self.options;
         let last_day = self.last_day.ok_or(Error::NotEnoughData { what: "summaries", needed: 1, got: 0 })?;
         let observation_end = opts.observation_end.map_or(last_day, day_number);
         let calibration_end = opts.calibration_end.map_or(observation_end, day_number);
+        if let Some(cal) = opts.calibration_end
+            && opts.observation_end.is_none()
+            && calibration_end > observation_end
+        {
+            return Err(Error::param(
+                "calibration_end",
+                cal,
+                "a date on or before the last transaction (or set an observation end after it)",
+            ));
+        }
         let cal_bucket = opts.bucket_of(calibration_end);
         let end_bucket_start = opts.bucket_start(cal_bucket);
         let holdout_length = opts.calibration_end.map(|_| opts.periods(observation_end - calibration_end));
