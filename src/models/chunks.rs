@@ -5,19 +5,33 @@
 
 use crate::Result;
 
-/// Rows (or customers) per chunk: large enough that scheduling costs nothing next to the work
-/// (a chunk takes tens of microseconds), small enough to balance a few hundred chunks per
-/// million rows over the cores.
+/// Rows per chunk of a likelihood sum: large enough that scheduling costs nothing next to the
+/// work (a chunk takes tens of microseconds), small enough to balance a few hundred chunks per
+/// million rows over the cores. It fixes the order of the sums, so fits do not depend on it.
 pub(crate) const CHUNK: usize = 4096;
 
-/// `f` over the index ranges of the chunks of `0..len`, the results in chunk order.
+/// Customers per chunk of a per-customer map (scoring, CLV): smaller, because one customer
+/// can cost microseconds (a DERT quadrature, a long finite-horizon sum), so that even a few
+/// thousand customers spread over the cores.
+pub(crate) const ITEM_CHUNK: usize = 256;
+
+/// `f` over the index ranges of the chunks of `0..len` (of `CHUNK` rows), in chunk order.
 pub(crate) fn map_ranges<U, F>(len: usize, f: F) -> Vec<U>
 where
     U: Send,
     F: Fn(std::ops::Range<usize>) -> U + Sync + Send,
 {
-    let chunks = len.div_ceil(CHUNK);
-    let range = move |i: usize| i * CHUNK..((i + 1) * CHUNK).min(len);
+    map_ranges_of(len, CHUNK, f)
+}
+
+/// `f` over the index ranges of the chunks of `0..len` of `size` each, in chunk order.
+fn map_ranges_of<U, F>(len: usize, size: usize, f: F) -> Vec<U>
+where
+    U: Send,
+    F: Fn(std::ops::Range<usize>) -> U + Sync + Send,
+{
+    let chunks = len.div_ceil(size);
+    let range = move |i: usize| i * size..((i + 1) * size).min(len);
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
@@ -29,14 +43,14 @@ where
     }
 }
 
-/// `f` over every chunk of `items`, the results in chunk order.
+/// `f` over every chunk of `items` (of [`ITEM_CHUNK`] items), the results in chunk order.
 pub(crate) fn map_chunks<T, U, F>(items: &[T], f: F) -> Vec<U>
 where
     T: Sync,
     U: Send,
     F: Fn(&[T]) -> U + Sync + Send,
 {
-    map_ranges(items.len(), |r| f(items.get(r).unwrap_or(&[])))
+    map_ranges_of(items.len(), ITEM_CHUNK, |r| f(items.get(r).unwrap_or(&[])))
 }
 
 /// `f` over every item, in order; the error of the first item that fails.
@@ -83,7 +97,7 @@ where
     {
         use rayon::prelude::*;
         items
-            .par_chunks(CHUNK)
+            .par_chunks(ITEM_CHUNK)
             .map_init(S::default, |state, chunk| chunk.iter().map(|item| f(state, item)).collect::<Vec<U>>())
             .flatten_iter()
             .collect()
