@@ -384,7 +384,30 @@ pub(crate) fn conditional_expected_purchases(
     t: f64,
 ) -> f64 {
     let alive = probability_alive(dropout, params, x, t_x, age);
-    alive * beta_mixture_mean(params.r + x, params.alpha + age, params.a, params.b + dropout.coins(x), t)
+    alive * Posterior::of(dropout, params, x, age).mean(t)
+}
+
+/// The posterior of a customer alive at `T` after `x` repeat purchases: purchase rate
+/// `λ ~ Gamma(c, s)` with `c = r + x`, `s = α + T`, and dropout probability `p ~ Beta(a, β)`
+/// with `β = b + m` (the coins survived). Every prediction given survival is an expectation
+/// over it.
+#[derive(Debug, Clone, Copy)]
+struct Posterior {
+    c: f64,
+    s: f64,
+    a: f64,
+    beta: f64,
+}
+
+impl Posterior {
+    fn of(dropout: Dropout, params: Params, x: f64, age: f64) -> Self {
+        Posterior { c: params.r + x, s: params.alpha + age, a: params.a, beta: params.b + dropout.coins(x) }
+    }
+
+    /// Expected purchases in `(0, t]` ([`beta_mixture_mean`]).
+    fn mean(self, t: f64) -> f64 {
+        beta_mixture_mean(self.c, self.s, self.a, self.beta, t)
+    }
 }
 
 /// [`conditional_expected_purchases`] at several checked horizons: P(alive) once, the mixture
@@ -398,14 +421,8 @@ pub(crate) fn conditional_expected_purchases_path(
 ) {
     let (x, age) = (f64::from(customer.frequency()), customer.age());
     let alive = probability_alive(dropout, params, x, customer.recency(), age);
-    beta_mixture_means(
-        params.r + x,
-        params.alpha + age,
-        params.a,
-        params.b + dropout.coins(x),
-        horizons,
-        out,
-    );
+    let Posterior { c, s, a, beta } = Posterior::of(dropout, params, x, age);
+    beta_mixture_means(c, s, a, beta, horizons, out);
     for value in out.iter_mut() {
         *value *= alive;
     }
@@ -422,9 +439,7 @@ pub(crate) fn conditional_expected_purchases_batch(
     chunks::map_with(customers, |memo: &mut Memo, customer| {
         let (x, age) = (f64::from(customer.frequency()), customer.age());
         let alive = probability_alive(dropout, params, x, customer.recency(), age);
-        let mixture =
-            || beta_mixture_mean(params.r + x, params.alpha + age, params.a, params.b + dropout.coins(x), t);
-        alive * memo.get_or([x, age], mixture)
+        alive * memo.get_or([x, age], || Posterior::of(dropout, params, x, age).mean(t))
     })
 }
 
@@ -438,10 +453,16 @@ pub(crate) fn expected_purchases(dropout: Dropout, params: Params, t: f64) -> f6
 /// in `(0, t]` of a customer with dropout probability p and rate λ ~ Gamma(c, s): by the
 /// hypergeometric series where it is accurate, by quadrature ([`beta_expectation`]) elsewhere.
 fn beta_mixture_mean(c: f64, s: f64, a: f64, beta: f64, t: f64) -> f64 {
+    let [series] = beta_mixture_mean_series(c, s, a, beta, [t]);
+    series_or_quadrature(c, s, a, beta, t, series)
+}
+
+/// The series value where [`beta_mixture_mean_series`] found one, the quadrature elsewhere,
+/// and 0 at `t ≤ 0`.
+fn series_or_quadrature(c: f64, s: f64, a: f64, beta: f64, t: f64, series: Option<f64>) -> f64 {
     if t <= 0.0 {
         return 0.0;
     }
-    let [series] = beta_mixture_mean_series(c, s, a, beta, [t]);
     series.unwrap_or_else(|| beta_mixture_mean_quadrature(c, s, a, beta, t))
 }
 
@@ -456,11 +477,7 @@ fn beta_mixture_means(c: f64, s: f64, a: f64, beta: f64, ts: &[f64], out: &mut [
         }
         let series = beta_mixture_mean_series(c, s, a, beta, padded);
         for ((value, &t), found) in values.iter_mut().zip(block).zip(series) {
-            *value = if t <= 0.0 {
-                0.0
-            } else {
-                found.unwrap_or_else(|| beta_mixture_mean_quadrature(c, s, a, beta, t))
-            };
+            *value = series_or_quadrature(c, s, a, beta, t, found);
         }
     }
 }
@@ -689,7 +706,7 @@ fn beta_expectation(a: f64, beta: f64, h: impl Fn(f64) -> f64, ln_h_max: f64, kn
 pub(crate) fn dert(dropout: Dropout, params: Params, customer: &CustomerSummary, rate: f64) -> f64 {
     let (x, age) = (f64::from(customer.frequency()), customer.age());
     let alive = probability_alive(dropout, params, x, customer.recency(), age);
-    let (c, s) = (params.r + x, params.alpha + age);
+    let Posterior { c, s, a, beta } = Posterior::of(dropout, params, x, age);
     let ln_sd = (s * rate).ln();
     // S(−c, sδ/p) rises from about (sδ/p)/(c+1) (p near 1, for small sδ) to 1 (p → 0): its knee
     // is where sδ/p ≈ c + 1. Arguments too large for the continued fraction are at the limit 1.
@@ -697,7 +714,7 @@ pub(crate) fn dert(dropout: Dropout, params: Params, customer: &CustomerSummary,
         let z = (ln_sd - ln_p).exp();
         if z < DERT_LIMIT { upper_gamma_scaled(-c, z) } else { 1.0 }
     };
-    let mean = beta_expectation(params.a, params.b + dropout.coins(x), h, 0.0, ln_sd - (c + 1.0).ln());
+    let mean = beta_expectation(a, beta, h, 0.0, ln_sd - (c + 1.0).ln());
     alive * c / (s * rate) * mean
 }
 

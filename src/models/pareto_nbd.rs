@@ -309,6 +309,35 @@ fn series_sums<const GRAD: bool>(k: f64, c: f64, z: [f64; 2]) -> Option<[[f64; 4
     None
 }
 
+/// The constants of the series of `D` (see [`series_parts`]): `c = r+s+x`, the smaller rate
+/// `m` and the larger `M` of α and β, the exponent `k` at `m`, and `M − m`.
+struct SeriesTerms {
+    c: f64,
+    alpha_is_min: bool,
+    m: f64,
+    big: f64,
+    k: f64,
+    gap: f64,
+}
+
+impl SeriesTerms {
+    /// The constants, or `None` where the series is not used (`z = (M−m)/(M+t_x)` above
+    /// [`SERIES_MAX_Z`]).
+    fn new(&[r, alpha, s, beta]: &[f64; 4], x: f64, t_x: f64) -> Option<Self> {
+        let alpha_is_min = alpha <= beta;
+        let (m, big, k) = if alpha_is_min { (alpha, beta, r + x) } else { (beta, alpha, s + 1.0) };
+        let gap = big - m;
+        (gap / (big + t_x) <= SERIES_MAX_Z).then_some(SeriesTerms {
+            c: r + s + x,
+            alpha_is_min,
+            m,
+            big,
+            k,
+            gap,
+        })
+    }
+}
+
 /// P(alive) by the series without the logarithms of the likelihood's parts: with
 /// `J(t) = (M+t)^{−c} G(k_m, c, (M−m)/(M+t))` as in [`series_parts`] and `A` the "alive" term,
 /// `J(t)/A` reduces to `w_t·H_t/c` times powers of `(α+T)/(α+t)` and `(β+T)/(β+t)`, so
@@ -320,14 +349,8 @@ fn probability_alive_series(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Option<f6
     if t <= t_x {
         return Some(1.0);
     }
-    let c = r + s + x;
-    let alpha_is_min = alpha <= beta;
-    let (m, big, k) = if alpha_is_min { (alpha, beta, r + x) } else { (beta, alpha, s + 1.0) };
-    let gap = big - m;
+    let SeriesTerms { c, alpha_is_min, big, k, gap, .. } = SeriesTerms::new(p, x, t_x)?;
     let z = [gap / (big + t_x), gap / (big + t)];
-    if z[0] > SERIES_MAX_Z {
-        return None;
-    }
     let [sum_x, sum_t] = series_sums::<false>(k, c, z)?;
     let w = if alpha_is_min { [1.0 - z[0], 1.0 - z[1]] } else { [1.0, 1.0] };
     let gap_t = t - t_x;
@@ -343,15 +366,8 @@ fn probability_alive_series(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Option<f6
 /// between `t_x` and `T`. The difference loses relative accuracy only when `D ≪ A`, where it
 /// does not matter: `s·∫_T^∞ … ≤ A`, so the absolute error is below `ε·A`.
 fn series_parts(p: &[f64; 4], x: f64, t_x: f64, t: f64, ln_ages: [f64; 2]) -> Option<Parts> {
-    let [r, alpha, s, beta] = *p;
-    let c = r + s + x;
-    let alpha_is_min = alpha <= beta;
-    let (m, big, k) = if alpha_is_min { (alpha, beta, r + x) } else { (beta, alpha, s + 1.0) };
-    let gap = big - m;
-    let z_max = gap / (big + t_x);
-    if z_max > SERIES_MAX_Z {
-        return None;
-    }
+    let s = p[2];
+    let SeriesTerms { c, alpha_is_min, m, big, k, gap } = SeriesTerms::new(p, x, t_x)?;
     // ln(M+T), and ln((M+T)/(M+t_x)) accurately (it is multiplied by c, up to 1e5 and more).
     let ln_big_t = if alpha_is_min { ln_ages[1] } else { ln_ages[0] };
     let log_gap = ((t - t_x) / (big + t_x)).ln_1p();
