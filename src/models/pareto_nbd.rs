@@ -4,6 +4,8 @@ use crate::math::incomplete_gamma::upper_gamma_scaled;
 use crate::math::log_concave::{self, LogConcave};
 use crate::math::random::Rng;
 use crate::math::special::{digamma, ln_gamma, log_add_exp};
+use crate::models::chunks;
+use crate::models::memo::Memo;
 use crate::models::{
     Fit, FitReport, Fitter, PurchaseModel, Rows, SimulatedCustomer, check_ages, check_horizon, check_path,
     check_positive, check_rate, maximize,
@@ -140,6 +142,24 @@ impl ParetoNbd {
         self.report.as_ref()
     }
 
+    /// `E[Y(t) | x, t_x, T] / ((r+x)·P(alive))`: the mean rate `1/(α+T)` per unit of `r+x`
+    /// times the expected lifetime in `(T, T+t]`, `(β+T)·[1 − ((β+T)/(β+T+t))^{s−1}]/(s−1)`;
+    /// it depends on the age only.
+    fn rate_integral(&self, age: f64, t: f64) -> f64 {
+        let horizon = self.beta + age;
+        horizon / (self.alpha + age) * power_gap(self.s, (t / horizon).ln_1p())
+    }
+
+    /// P(alive) of `customer` in a batch: customers without repeat purchases (their recency
+    /// is 0) share it by age, through `newcomers`.
+    fn alive_sharing(&self, newcomers: &mut Memo<1>, customer: &CustomerSummary) -> f64 {
+        if customer.frequency() == 0 && customer.recency() == 0.0 {
+            newcomers.get_or([customer.age()], || self.probability_alive(customer))
+        } else {
+            self.probability_alive(customer)
+        }
+    }
+
     fn params(&self) -> [f64; 4] {
         [self.r, self.alpha, self.s, self.beta]
     }
@@ -245,6 +265,9 @@ const MAX_TERMS: usize = 256;
 /// The series is tried when `z = |α−β|/(max(α,β)+t_x)` is at most this (else the terms decay
 /// too slowly and the quadrature is cheaper).
 const SERIES_MAX_Z: f64 = 0.8;
+/// P(alive)'s exponent `E = (r+x)·ln((α+T)/(α+t_x)) + s·ln((β+T)/(β+t_x))` takes the plain
+/// logarithms of the ratios when `r + x + s` is at most this, `ln_1p` of the gaps beyond.
+const PLAIN_LOG_WEIGHT: f64 = 128.0;
 /// The series stops when the bound on its remainder is below this fraction of the sum.
 const SERIES_TOLERANCE: f64 = 1e-17;
 
@@ -343,7 +366,7 @@ impl SeriesTerms {
 /// `J(t)/A` reduces to `w_t·H_t/c` times powers of `(α+T)/(α+t)` and `(β+T)/(β+t)`, so
 /// `D/A = (s/c)·[w_x H_x e^E − w_T H_T]`, `E = (r+x) ln((α+T)/(α+t_x)) + s ln((β+T)/(β+t_x))`,
 /// `w_t = 1 − z_t` when α is the smaller rate and 1 otherwise, and `P(alive) = 1/(1 + D/A)`:
-/// two `ln_1p`, one `exp` and one pass of the series. `None` where the series is not used.
+/// two logarithms, one `exp` and one pass of the series. `None` where the series is not used.
 fn probability_alive_series(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Option<f64> {
     let [r, alpha, s, beta] = *p;
     if t <= t_x {
@@ -353,8 +376,14 @@ fn probability_alive_series(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Option<f6
     let z = [gap / (big + t_x), gap / (big + t)];
     let [sum_x, sum_t] = series_sums::<false>(k, c, z)?;
     let w = if alpha_is_min { [1.0 - z[0], 1.0 - z[1]] } else { [1.0, 1.0] };
-    let gap_t = t - t_x;
-    let exponent = (r + x) * (gap_t / (alpha + t_x)).ln_1p() + s * (gap_t / (beta + t_x)).ln_1p();
+    let exponent = if r + x + s <= PLAIN_LOG_WEIGHT {
+        // ln of each ratio has an absolute error of about 2ε, so E one of (r+x+s)·2ε: below
+        // 3e-14 here, and ln is cheaper than ln_1p.
+        (r + x) * ((alpha + t) / (alpha + t_x)).ln() + s * ((beta + t) / (beta + t_x)).ln()
+    } else {
+        let gap_t = t - t_x;
+        (r + x) * (gap_t / (alpha + t_x)).ln_1p() + s * (gap_t / (beta + t_x)).ln_1p()
+    };
     // An infinite e^E (a heavy buyer long silent) gives odds ∞ and P(alive) 0, the limit.
     let odds = s / c * (w[0] * sum_x[0] * exponent.exp() - w[1] * sum_t[0]);
     let alive = 1.0 / (1.0 + odds.max(0.0));
@@ -558,14 +587,41 @@ impl PurchaseModel for ParetoNbd {
         out: &mut [f64],
     ) -> Result<()> {
         check_path(horizons, out)?;
-        let age = customer.age();
-        let a = self.r + f64::from(customer.frequency());
-        let horizon = self.beta + age;
-        let scale = self.probability_alive(customer) * (a / (self.alpha + age)) * horizon;
+        let scale = self.probability_alive(customer) * (self.r + f64::from(customer.frequency()));
         for (value, &t) in out.iter_mut().zip(horizons) {
-            *value = scale * power_gap(self.s, (t / horizon).ln_1p());
+            *value = scale * self.rate_integral(customer.age(), t);
         }
         Ok(())
+    }
+
+    /// Customers without repeat purchases (often half a base or more) have a P(alive) that
+    /// depends on their age only (their recency is 0), computed once per distinct age.
+    fn probability_alive_batch(&self, customers: &[CustomerSummary]) -> Vec<f64> {
+        chunks::map_with(customers, |newcomers: &mut Memo<1>, c| self.alive_sharing(newcomers, c))
+    }
+
+    /// As [`Self::probability_alive_batch`] (the expectation of a customer without repeat
+    /// purchases depends on the age only), with the factor of the horizon, which depends on
+    /// the age only, once per distinct age.
+    fn conditional_expected_purchases_batch(
+        &self,
+        customers: &[CustomerSummary],
+        t: f64,
+    ) -> Result<Vec<f64>> {
+        let t = check_horizon(t)?;
+        Ok(chunks::map_with(customers, |(newcomers, ages): &mut (Memo<1>, Memo<1>), c| {
+            let age = c.age();
+            let mut expected = |alive: f64| {
+                alive
+                    * (self.r + f64::from(c.frequency()))
+                    * ages.get_or([age], || self.rate_integral(age, t))
+            };
+            if c.frequency() == 0 && c.recency() == 0.0 {
+                newcomers.get_or([age], || expected(self.probability_alive(c)))
+            } else {
+                expected(self.probability_alive(c))
+            }
+        }))
     }
 
     fn probability_of_purchases(&self, n: u32, t: f64) -> Result<f64> {
