@@ -97,18 +97,18 @@ fn time(dir: &Path) -> Result<(), Boxed> {
     out.push(("fit_gamma_gamma_cdnow", best(20, || Ok(GammaGammaFitter::new().fit(&spenders)?))?));
     // Scoring on the 1M simulated customers at the CDNOW estimates.
     let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
-    out.push(("alive_bgnbd_1m", best(5, || Ok(bg.probability_alive_batch(&million)))?));
+    out.push(("alive_bgnbd_1m", best(10, || Ok(bg.probability_alive_batch(&million)))?));
     let sample = &million[..100_000];
     out.push((
         "expected_bgnbd_100k",
-        best(3, || Ok(bg.conditional_expected_purchases_batch(sample, 10.0)?))?,
+        best(10, || Ok(bg.conditional_expected_purchases_batch(sample, 10.0)?))?,
     ));
     let pareto = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
     let pareto_sample = &pareto_data[..100_000.min(pareto_data.len())];
-    out.push(("alive_pareto_100k", best(3, || Ok(pareto.probability_alive_batch(pareto_sample)))?));
+    out.push(("alive_pareto_100k", best(10, || Ok(pareto.probability_alive_batch(pareto_sample)))?));
     out.push((
         "expected_pareto_100k",
-        best(3, || Ok(pareto.conditional_expected_purchases_batch(pareto_sample, 10.0)?))?,
+        best(10, || Ok(pareto.conditional_expected_purchases_batch(pareto_sample, 10.0)?))?,
     ));
     let gg = GammaGamma::new(6.25, 3.74, 15.44)?;
     let clv = Clv::finite(4.345, 12, 0.01)?;
