@@ -21,9 +21,10 @@
 //! * **scoring time per million customers**: `probability_alive_batch` and
 //!   `conditional_expected_purchases_batch` over the holdout length, on a base made of the
 //!   CDNOW customers repeated up to 1,000,000 customers (100,000 in a debug build); the best of
-//!   several runs. P(alive) and Pareto/NBD's E[Y] cache nothing; BG/NBD's and MBG/NBD's
-//!   batch E[Y] computes its mixture over the dropout probability once per distinct `(x, T)`,
-//!   which a repeated base (464 pairs) favours, as does any real base of whole-day ages;
+//!   several runs. BG/NBD's and MBG/NBD's batch E[Y] computes its mixture over the dropout
+//!   probability once per distinct `(x, T)`, and Pareto/NBD's batch P(alive) and E[Y] compute
+//!   the scores of customers without repeat purchases once per distinct age: a repeated base
+//!   (464 pairs) favours both, as does any real base of whole-day ages;
 //! * **holdout accuracy**: predicted `Σ E[Y(t*) | x, t_x, T]` against the actual total of
 //!   holdout repeat purchases (and the error in %), and the per-customer mean absolute error
 //!   and root mean squared error of predicted against actual holdout purchases.
@@ -460,7 +461,7 @@ fn analyse() -> Result<Results, Boxed> {
 
     let mut notes = vec![
         format!(
-            "Scoring base: the {} CDNOW customers repeated to {} customers (BG/NBD and MBG/NBD batch E[Y] computes its mixture once per distinct (x, T): 464 pairs here, so their E[Y] times are those of a base of few distinct pairs).",
+            "Scoring base: the {} CDNOW customers repeated to {} customers (BG/NBD and MBG/NBD batch E[Y] computes its mixture once per distinct (x, T), 464 pairs here, and Pareto/NBD scores customers without repeat purchases once per distinct age, so these times are those of a base of few distinct customers).",
             grouped(customers.len()),
             grouped(effort.scoring_customers)
         ),
