@@ -26,15 +26,18 @@ pub(crate) struct Memo<const N: usize = 2> {
 
 impl<const N: usize> Default for Memo<N> {
     fn default() -> Self {
-        Memo { keys: vec![[EMPTY; N]; INITIAL_SLOTS], values: vec![0.0; INITIAL_SLOTS], filled: 0 }
+        Memo { keys: vec![Self::EMPTY_KEY; INITIAL_SLOTS], values: vec![0.0; INITIAL_SLOTS], filled: 0 }
     }
 }
 
 impl<const N: usize> Memo<N> {
+    /// The key of an empty slot.
+    const EMPTY_KEY: [u64; N] = [EMPTY; N];
+
     /// `f()` for the arguments `key`, computed once per distinct key.
     pub(crate) fn get_or(&mut self, key: [f64; N], f: impl FnOnce() -> f64) -> f64 {
         let bits = key.map(f64::to_bits);
-        if bits == [EMPTY; N] {
+        if bits == Self::EMPTY_KEY {
             return f();
         }
         let slot = self.find(bits);
@@ -67,7 +70,7 @@ impl<const N: usize> Memo<N> {
         let shift = 64 - self.keys.len().trailing_zeros();
         let mut slot = (h >> shift) as usize & mask;
         while let Some(&k) = self.keys.get(slot) {
-            if k == bits || k == [EMPTY; N] {
+            if k == bits || k == Self::EMPTY_KEY {
                 break;
             }
             slot = (slot + 1) & mask;
@@ -86,11 +89,11 @@ impl<const N: usize> Memo<N> {
     /// Doubles the slots and re-inserts every entry.
     fn grow(&mut self) {
         let slots = self.keys.len() * 2;
-        let old_keys = std::mem::replace(&mut self.keys, vec![[EMPTY; N]; slots]);
+        let old_keys = std::mem::replace(&mut self.keys, vec![Self::EMPTY_KEY; slots]);
         let old_values = std::mem::replace(&mut self.values, vec![0.0; slots]);
         self.filled = 0;
         for (bits, value) in old_keys.into_iter().zip(old_values) {
-            if bits != [EMPTY; N] {
+            if bits != Self::EMPTY_KEY {
                 let slot = self.find(bits);
                 self.store(slot, bits, value);
             }
