@@ -6,7 +6,7 @@ Setup (once; the same pinned versions as scripts/model_fixtures.py):
     .venv/bin/pip install lifetimes==0.11.3 numpy==2.4.6 scipy==1.17.1 \\
         pandas==3.1.1 autograd==1.9.1 dill==0.4.1 python-dateutil==2.9.0.post0 tzdata==2025.2
 
-Run (on a quiet machine; about four minutes):
+Run (on a quiet machine; about two minutes):
 
     .venv/bin/python scripts/compare_lifetimes.py
 
@@ -20,7 +20,8 @@ beside them, and the memory of the 1M-customer BG/NBD fit (Linux /proc/self/stat
 
 Every timing is the best of several runs, the same number on both sides (20 for the fits on
 CDNOW, the donations and the CDNOW spenders, 10 for MBG/NBD and for every scoring task), except
-the two large fits, which lifetimes runs once (each takes 10 to 40 s) and the crate three times.
+the two large fits, which lifetimes runs once (each takes 10 to 40 s) and the crate three times
+in each round.
 The sides alternate in three rounds (lifetimes, the crate, the `parallel` build at 1 and at 2
 threads; lifetimes' large fits in the first round only) and each task keeps its fastest round:
 a shared machine's speed can change by a factor of two from one minute to the next, and a
