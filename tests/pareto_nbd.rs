@@ -32,6 +32,27 @@ fn batch_and_path_predictions_equal_the_single_ones() {
     common::check_batch_and_path(&m, &common::cdnow_summaries());
 }
 
+/// The batch keeps the coefficients of P(alive)'s series by frequency (below 256) and extends
+/// them as customers need longer series; its values are still the one-customer ones: either
+/// rate the smaller, frequencies on both sides of the cache's limit, heavy buyers (the
+/// `ln_1p` exponent), recencies that need ever longer series, and customers past the series'
+/// range (quadrature).
+#[test]
+fn batch_equals_single_across_frequencies_and_series_lengths() {
+    let models =
+        [model(0.553, 10.578, 0.606, 11.669), model(0.8, 20.0, 1.3, 1.0), model(0.4, 1.0, 0.7, 20.0)];
+    let mut data = vec![customer(0, 0.0, 40.0), customer(3, 78.0, 78.0)];
+    for x in [1, 2, 7, 100, 255, 256, 257, 2000] {
+        // Falling recency: larger z, longer series, the cache extended step by step.
+        for t_x in [70.0, 30.0, 8.0, 2.0, 0.5, 0.01] {
+            data.push(customer(x, t_x, 78.0));
+        }
+    }
+    for m in &models {
+        common::check_batch_and_path(m, &data);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reference values
 // ---------------------------------------------------------------------------------------------

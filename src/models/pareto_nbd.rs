@@ -164,6 +164,29 @@ impl ParetoNbd {
         }
     }
 
+    /// P(alive) with `values` for the sums of the series ([`series_values`] or a batch's
+    /// [`SeriesCache`]), and the likelihood's parts where the series is not used.
+    fn probability_alive_with(
+        &self,
+        customer: &CustomerSummary,
+        values: impl FnOnce(f64, f64, [f64; 2]) -> Option<[f64; 2]>,
+    ) -> f64 {
+        let params = self.params();
+        let (x, t_x, age) = (f64::from(customer.frequency()), customer.recency(), customer.age());
+        probability_alive_series(&params, x, t_x, age, values)
+            .unwrap_or_else(|| {
+                let p = parts(&params, x, t_x, age);
+                let ln_sum = log_add_exp(p.ln_alive, p.ln_dead);
+                (p.ln_alive - ln_sum).exp()
+            })
+            .clamp(0.0, 1.0)
+    }
+
+    /// P(alive) in a batch, the coefficients of the series from `series`.
+    fn cached_probability_alive(&self, series: &mut SeriesCache, customer: &CustomerSummary) -> f64 {
+        self.probability_alive_with(customer, |k, c, z| series.values(customer.frequency(), k, c, z))
+    }
+
     fn params(&self) -> [f64; 4] {
         [self.r, self.alpha, self.s, self.beta]
     }
@@ -333,45 +356,107 @@ fn series_sums(k: f64, c: f64, z: [f64; 2]) -> Option<[[f64; 4]; 2]> {
 }
 
 /// `H = Σ_n [(K)_n/(C)_n] zⁿ` of [`series`] at two `z`, without the gradient, to a relative
-/// error below 2⁻⁵³. Every term ratio is below `z` and `H ≥ 1`, so after `N` terms the
-/// remainder is below `zᴺ/(1−z)`, small enough once `N·log₂(1/z) ≥ 53 + log₂(1/(1−z))`
-/// (at most [`VALUE_BITS`] for `z ≤` [`SERIES_MAX_Z`]). `N` is known before the loop, from a
-/// bound on `log₂ z` read off its bits, rounded up to a multiple of 4, so that the loop's exit
-/// does not wait on the chain of products (a test of each term, as in [`series_sums`], made it
-/// wait and took about twice the time at the CDNOW estimates). `None` past [`MAX_TERMS`] terms.
+/// error below 2⁻⁵³ (see [`value_terms`]): the coefficients `(K)_n/(C)_n` into a buffer, then
+/// [`polynomial_values`]. `None` past [`MAX_TERMS`] terms.
 fn series_values(k: f64, c: f64, z: [f64; 2]) -> Option<[f64; 2]> {
-    let upper = log2_upper(z[0].max(z[1]));
-    let blocks = (VALUE_BITS / -upper / 4.0).ceil();
-    if upper >= 0.0 || blocks * 4.0 > MAX_TERMS as f64 {
-        return None;
-    }
-    let big_k = c + 1.0 - k;
-    let big_c = c + 1.0;
-    let (mut h, mut sums, mut n) = ([1.0; 2], [0.0; 2], 0.0);
-    for _ in 0..blocks as usize {
-        for _ in 0..4 {
-            let rho = (big_k + n) / (big_c + n);
-            for i in 0..2 {
-                sums[i] += h[i];
-                h[i] *= rho * z[i];
-            }
-            n += 1.0;
-        }
-    }
-    Some([sums[0] + h[0], sums[1] + h[1]])
+    let terms = value_terms(z[0].max(z[1]))?;
+    let mut buffer = [0.0; MAX_TERMS];
+    let coefficients = buffer.get_mut(..terms)?;
+    fill_coefficients(c + 1.0 - k, c + 1.0, coefficients, 0);
+    Some(polynomial_values(coefficients, z))
 }
 
-/// Bits of relative accuracy [`series_values`] asks of its sums, with the `log₂(1/(1−z))` of
-/// its remainder bound at `z =` [`SERIES_MAX_Z`]: `53 + log₂ 5`.
-const VALUE_BITS: f64 = 55.33;
+/// Terms of [`series_values`] at arguments up to `z`. Every term ratio of `H` is below `z` and
+/// `H ≥ 1`, so after `N` terms the remainder is below `zᴺ/(1−z)`: below 2⁻⁵³ of the sum once
+/// `zᴺ ≤` [`VALUE_REMAINDER`] (`1 − z ≥ 1/5` for `z ≤` [`SERIES_MAX_Z`]). `N` is the first
+/// multiple of [`BLOCK`] that gets there, found by powers of `z⁸` before the sum (a test of
+/// each term made the loop's exit wait on the chain of products, and took about twice the
+/// time at the CDNOW estimates). `None` for `z ≥ 1` or past [`MAX_TERMS`].
+fn value_terms(z: f64) -> Option<usize> {
+    if z.is_nan() || z >= 1.0 {
+        return None;
+    }
+    let z8 = (z * z) * (z * z) * ((z * z) * (z * z));
+    let (mut power, mut terms) = (z8, BLOCK);
+    while power > VALUE_REMAINDER {
+        power *= z8;
+        terms += BLOCK;
+        if terms > MAX_TERMS {
+            return None;
+        }
+    }
+    Some(terms)
+}
 
-/// An upper bound on `log₂ z` for `z ≥ 0` (below −1021 for 0 and subnormals), off the bits:
-/// with `z = m·2ᵉ`, `1 ≤ m < 2`, `log₂ m ≤ (m−1) + 0.0861` (the gap peaks at `m = 1/ln 2`).
-fn log2_upper(z: f64) -> f64 {
-    let bits = z.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as f64 - 1023.0;
-    let mantissa = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    exponent + (mantissa - 1.0) + 0.0861
+/// `2⁻⁵⁶`, below `2⁻⁵³/5`: the bound on `zᴺ` of [`value_terms`].
+const VALUE_REMAINDER: f64 = f64::EPSILON / 16.0;
+
+/// Terms of `H` summed together by [`polynomial_values`].
+const BLOCK: usize = 8;
+
+/// `coefficients[n] = (K)_n/(C)_n` for `n ≥ from`, given those below `from` (the recurrence
+/// is the same wherever it starts, so a cache extended in steps holds the same values).
+fn fill_coefficients(big_k: f64, big_c: f64, coefficients: &mut [f64], from: usize) {
+    let mut previous = if from == 0 { None } else { coefficients.get(from - 1).copied() };
+    for (n, value) in coefficients.iter_mut().enumerate().skip(from) {
+        *value = match previous {
+            None => 1.0,
+            Some(a) => {
+                let j = (n - 1) as f64;
+                a * ((big_k + j) / (big_c + j))
+            }
+        };
+        previous = Some(*value);
+    }
+}
+
+/// `Σ_n coefficients[n]·zⁿ` at two `z ≥ 0`, in blocks of [`BLOCK`] terms (a length that is not
+/// a multiple is cut to one): each block by Estrin's scheme and the blocks by Horner's in
+/// `z⁸`, so that the chains of dependent operations are short. The terms are positive, so the
+/// sum is accurate to a few ulps.
+fn polynomial_values(coefficients: &[f64], z: [f64; 2]) -> [f64; 2] {
+    let z2 = [z[0] * z[0], z[1] * z[1]];
+    let z4 = [z2[0] * z2[0], z2[1] * z2[1]];
+    let z8 = [z4[0] * z4[0], z4[1] * z4[1]];
+    let mut sums = [0.0; 2];
+    for block in coefficients.chunks_exact(BLOCK).rev() {
+        let &[a0, a1, a2, a3, a4, a5, a6, a7] = block else { continue };
+        for i in 0..2 {
+            let low = (a0 + a1 * z[i]) + (a2 + a3 * z[i]) * z2[i];
+            let high = (a4 + a5 * z[i]) + (a6 + a7 * z[i]) * z2[i];
+            sums[i] = sums[i] * z8[i] + (low + high * z4[i]);
+        }
+    }
+    sums
+}
+
+/// The coefficients of `H` of the customers of a batch, by frequency (below
+/// [`CACHED_FREQUENCIES`]), computed as far as the batch needs them.
+#[derive(Debug, Default)]
+struct SeriesCache {
+    by_frequency: Vec<Vec<f64>>,
+}
+
+/// Frequencies whose coefficients a [`SeriesCache`] keeps (the rest are computed each time).
+const CACHED_FREQUENCIES: usize = 256;
+
+impl SeriesCache {
+    /// [`series_values`] of a customer of frequency `x`, from the cached coefficients.
+    fn values(&mut self, x: u32, k: f64, c: f64, z: [f64; 2]) -> Option<[f64; 2]> {
+        let index = usize::try_from(x).ok().filter(|&i| i < CACHED_FREQUENCIES);
+        let Some(index) = index else { return series_values(k, c, z) };
+        let terms = value_terms(z[0].max(z[1]))?;
+        if self.by_frequency.len() <= index {
+            self.by_frequency.resize_with(index + 1, Vec::new);
+        }
+        let coefficients = self.by_frequency.get_mut(index)?;
+        let from = coefficients.len();
+        if from < terms {
+            coefficients.resize(terms, 0.0);
+            fill_coefficients(c + 1.0 - k, c + 1.0, coefficients, from);
+        }
+        Some(polynomial_values(coefficients.get(..terms)?, z))
+    }
 }
 
 /// The constants of the series of `D` (see [`series_parts`]): `c = r+s+x`, the smaller rate
@@ -409,14 +494,21 @@ impl SeriesTerms {
 /// `D/A = (s/c)·[w_x H_x e^E − w_T H_T]`, `E = (r+x) ln((α+T)/(α+t_x)) + s ln((β+T)/(β+t_x))`,
 /// `w_t = 1 − z_t` when α is the smaller rate and 1 otherwise, and `P(alive) = 1/(1 + D/A)`:
 /// two logarithms, one `exp` and one pass of the series. `None` where the series is not used.
-fn probability_alive_series(p: &[f64; 4], x: f64, t_x: f64, t: f64) -> Option<f64> {
+/// `values` is [`series_values`] or a cache of it.
+fn probability_alive_series(
+    p: &[f64; 4],
+    x: f64,
+    t_x: f64,
+    t: f64,
+    values: impl FnOnce(f64, f64, [f64; 2]) -> Option<[f64; 2]>,
+) -> Option<f64> {
     let [r, alpha, s, beta] = *p;
     if t <= t_x {
         return Some(1.0);
     }
     let SeriesTerms { c, alpha_is_min, big, k, gap, .. } = SeriesTerms::new(p, x, t_x)?;
     let z = [gap / (big + t_x), gap / (big + t)];
-    let [sum_x, sum_t] = series_values(k, c, z)?;
+    let [sum_x, sum_t] = values(k, c, z)?;
     let w = if alpha_is_min { [1.0 - z[0], 1.0 - z[1]] } else { [1.0, 1.0] };
     let exponent = if r + x + s <= PLAIN_LOG_WEIGHT {
         // ln of each ratio has an absolute error of about 2ε, so E one of (r+x+s)·2ε: below
@@ -599,15 +691,7 @@ impl PurchaseModel for ParetoNbd {
     }
 
     fn probability_alive(&self, customer: &CustomerSummary) -> f64 {
-        let params = self.params();
-        let (x, t_x, age) = (f64::from(customer.frequency()), customer.recency(), customer.age());
-        probability_alive_series(&params, x, t_x, age)
-            .unwrap_or_else(|| {
-                let p = parts(&params, x, t_x, age);
-                let ln_sum = log_add_exp(p.ln_alive, p.ln_dead);
-                (p.ln_alive - ln_sum).exp()
-            })
-            .clamp(0.0, 1.0)
+        self.probability_alive_with(customer, series_values)
     }
 
     fn expected_purchases(&self, t: f64) -> Result<f64> {
@@ -639,8 +723,8 @@ impl PurchaseModel for ParetoNbd {
     /// Customers without repeat purchases (often half a base or more) have a P(alive) that
     /// depends on their age only (their recency is 0), computed once per distinct age.
     fn probability_alive_batch(&self, customers: &[CustomerSummary]) -> Vec<f64> {
-        chunks::map_with(customers, |newcomers: &mut Memo<1>, c| {
-            Self::by_age_if_new(newcomers, c, |c| self.probability_alive(c))
+        chunks::map_with(customers, |(newcomers, series): &mut (Memo<1>, SeriesCache), c| {
+            Self::by_age_if_new(newcomers, c, |c| self.cached_probability_alive(series, c))
         })
     }
 
@@ -653,14 +737,17 @@ impl PurchaseModel for ParetoNbd {
         t: f64,
     ) -> Result<Vec<f64>> {
         let t = check_horizon(t)?;
-        Ok(chunks::map_with(customers, |(newcomers, ages): &mut (Memo<1>, Memo<1>), c| {
-            Self::by_age_if_new(newcomers, c, |c| {
-                let age = c.age();
-                self.probability_alive(c)
-                    * (self.r + f64::from(c.frequency()))
-                    * ages.get_or([age], || self.rate_integral(age, t))
-            })
-        }))
+        Ok(chunks::map_with(
+            customers,
+            |(newcomers, ages, series): &mut (Memo<1>, Memo<1>, SeriesCache), c| {
+                Self::by_age_if_new(newcomers, c, |c| {
+                    let age = c.age();
+                    self.cached_probability_alive(series, c)
+                        * (self.r + f64::from(c.frequency()))
+                        * ages.get_or([age], || self.rate_integral(age, t))
+                })
+            },
+        ))
     }
 
     fn probability_of_purchases(&self, n: u32, t: f64) -> Result<f64> {
@@ -921,7 +1008,7 @@ mod tests {
             let age = u(&mut rng, 1.0, 100.0);
             let t_x = age * rng.uniform();
             let x = (u(&mut rng, 1.0, 60.0) - 1.0).floor();
-            let Some(fast) = probability_alive_series(&p, x, t_x, age) else { continue };
+            let Some(fast) = probability_alive_series(&p, x, t_x, age, series_values) else { continue };
             used += 1;
             let parts = parts(&p, x, t_x, age);
             let slow = (parts.ln_alive - log_add_exp(parts.ln_alive, parts.ln_dead)).exp();
@@ -956,18 +1043,6 @@ mod tests {
         }
         assert_eq!(series_values(1.0, 2.0, [1.0, 0.5]), None, "no bound at z = 1");
         assert_eq!(series_values(1.0, 2.0, [0.9, 0.5]), None, "past the terms");
-    }
-
-    #[test]
-    fn log2_upper_bounds_log2() {
-        let mut rng = Rng::new(3);
-        for _ in 0..100_000 {
-            let z = (-700.0 * rng.uniform()).exp();
-            let bound = log2_upper(z);
-            assert!(bound >= z.log2() && bound <= z.log2() + 0.09, "{z}: {bound}");
-        }
-        assert!(log2_upper(0.0) < -1021.0 && log2_upper(f64::from_bits(1)) >= -1075.0);
-        assert!(log2_upper(f64::from_bits(1)) >= f64::from_bits(1).log2());
     }
 
     #[test]
