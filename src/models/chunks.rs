@@ -75,17 +75,13 @@ where
     U: Send,
     F: Fn(&T) -> U + Sync + Send,
 {
-    let chunks = map_chunks(items, |chunk| chunk.iter().map(&f).collect::<Vec<U>>());
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in chunks {
-        out.extend(chunk);
-    }
-    out
+    map_with(items, |_: &mut (), item| f(item))
 }
 
 /// `f` over every item, in order, with a scratch state `S` (a memo of what items share) made
-/// once for the whole run when serial and once per worker task with the `parallel` feature;
-/// `f`'s results must not depend on the state.
+/// once for the whole run when serial and, with the `parallel` feature, once per task of at
+/// least [`ITEM_CHUNK`] consecutive items, whose results rayon writes straight into the
+/// output; `f`'s results must not depend on the state.
 pub(crate) fn map_with<T, S, U, F>(items: &[T], f: F) -> Vec<U>
 where
     T: Sync,
@@ -96,11 +92,7 @@ where
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        items
-            .par_chunks(ITEM_CHUNK)
-            .map_init(S::default, |state, chunk| chunk.iter().map(|item| f(state, item)).collect::<Vec<U>>())
-            .flatten_iter()
-            .collect()
+        items.par_iter().with_min_len(ITEM_CHUNK).map_init(S::default, |state, item| f(state, item)).collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
